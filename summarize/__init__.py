@@ -1,0 +1,106 @@
+"""summarize: typed, validated, source-grounded structured summaries of news articles.
+
+Quick start::
+
+    from summarize import Summarizer
+    summary = Summarizer().summarize("seeds/000_1be79f4858f8214c.txt")
+    for quote in summary.quotes:
+        print(quote.speaker, quote.text, quote.span)
+
+Names are imported lazily, so ``import summarize`` (and the command line's start-up) stays fast until
+a name is used. The modules: ``schema`` (the result's models), ``articles`` (reading files),
+``prompting`` (templates), ``grounding`` (``locate``), ``fixtures`` (record/replay transport),
+``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``errors``, ``cli``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "Article": "articles",
+    "ArticleError": "errors",
+    "ArticleSummary": "schema",
+    "AuthenticationError": "errors",
+    "ConfigurationError": "errors",
+    "Entity": "schema",
+    "EntityType": "schema",
+    "Event": "schema",
+    "EventStatus": "schema",
+    "EventType": "schema",
+    "FixtureStore": "fixtures",
+    "FixtureTransport": "fixtures",
+    "InvalidOutputError": "errors",
+    "MatchKind": "schema",
+    "Mode": "fixtures",
+    "Precision": "schema",
+    "ProviderError": "errors",
+    "Quote": "schema",
+    "QuoteKind": "schema",
+    "RefusalError": "errors",
+    "ReplayMissError": "errors",
+    "Span": "schema",
+    "SummarizeError": "errors",
+    "Summarizer": "pipeline",
+    "SummaryResult": "pipeline",
+    "TimeRef": "schema",
+    "TruncatedOutputError": "errors",
+    "article_from_text": "articles",
+    "load_article": "articles",
+    "load_prompt": "prompting",
+    "locate": "grounding",
+    "model_schema": "schema",
+    "normalize": "grounding",
+}
+
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'summarize' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__
+
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
+    from .articles import Article, article_from_text, load_article
+    from .errors import (
+        ArticleError,
+        AuthenticationError,
+        ConfigurationError,
+        InvalidOutputError,
+        ProviderError,
+        RefusalError,
+        ReplayMissError,
+        SummarizeError,
+        TruncatedOutputError,
+    )
+    from .fixtures import FixtureStore, FixtureTransport, Mode
+    from .grounding import locate, normalize
+    from .pipeline import Summarizer, SummaryResult
+    from .prompting import load_prompt
+    from .schema import (
+        ArticleSummary,
+        Entity,
+        EntityType,
+        Event,
+        EventStatus,
+        EventType,
+        MatchKind,
+        Precision,
+        Quote,
+        QuoteKind,
+        Span,
+        TimeRef,
+        model_schema,
+    )

@@ -1,0 +1,330 @@
+"""The model client: the only module that imports ``openai`` and ``instructor``.
+
+Terms:
+
+- **attempt**: one HTTP request for one article. The first attempt and each reask are attempts; every
+  one is counted, with its tokens, whether it succeeds or not.
+- **reask**: after an answer fails validation (bad JSON, schema, ungrounded quotes), instructor sends
+  the answer back with the validation messages and asks again, up to ``max_reasks`` times.
+- **completion check**: before instructor parses an answer, :func:`_check_completion` turns a refusal,
+  a content-filter stop, a truncated answer or an empty choice list into the matching typed error, so
+  none of them is mistaken for a validation problem and reasked.
+
+Every exception from openai, instructor or httpx is translated into :mod:`summarize.errors` here.
+The openai SDK's own retries are off (``max_retries=0``): retrying is this library's decision.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from contextvars import ContextVar
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .config import Settings
+from .errors import (
+    AuthenticationError,
+    InvalidOutputError,
+    ProviderError,
+    RefusalError,
+    SummarizeError,
+    TruncatedOutputError,
+)
+from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureTransport
+from .schema import ArticleSummary, GroundingContext, model_schema
+
+__all__ = ["ModelClient", "Usage"]
+
+# instructor logs every failed attempt at ERROR level; this library reports failures itself, as typed
+# errors. A NullHandler keeps Python's last-resort handler from printing them; an application that
+# configures logging still receives them.
+logging.getLogger("instructor").addHandler(logging.NullHandler())
+
+_NO_KEY = "no-key-configured"  # the openai client insists on a key even where none is needed
+
+
+@dataclass
+class Usage:
+    """Tokens and attempts spent on one article, failed attempts included."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    attempts: int = 0
+    replayed: int = 0
+
+    def add(self, completion: Any, replayed: bool) -> None:
+        self.attempts += 1
+        self.replayed += int(replayed)
+        usage = getattr(completion, "usage", None)
+        self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
+        self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class _Wire(ArticleSummary):
+    """ArticleSummary as the model sees it: the strict schema, no span fields."""
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
+        return model_schema(ArticleSummary)
+
+
+_Wire.__name__ = "ArticleSummary"  # the schema name the model sees
+
+
+def _request_options(output_mode: str) -> tuple[str, dict[str, Any]]:
+    """The instructor mode name and extra create() arguments for an output mode."""
+    strict_format = {
+        "type": "json_schema",
+        "json_schema": {"name": "ArticleSummary", "strict": True, "schema": model_schema(ArticleSummary)},
+    }
+    table: dict[str, tuple[str, dict[str, Any]]] = {
+        # instructor sends json_schema without "strict": the whole response_format is set here instead.
+        "json_schema": ("JSON_SCHEMA", {"extra_body": {"response_format": strict_format}}),
+        "tools": ("TOOLS_STRICT", {"strict": True}),
+        "json": ("JSON", {}),
+        "md_json": ("MD_JSON", {}),
+    }
+    return table[output_mode]
+
+
+def _check_completion(completion: Any) -> None:
+    """Turn a refusal, a truncation or an empty answer into its typed error (see the module docstring)."""
+    choices = getattr(completion, "choices", None)
+    if not choices:
+        raise ProviderError("The server returned no choices; it may not support this request. Try another output mode.")
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    refusal = getattr(message, "refusal", None)
+    if refusal:
+        raise RefusalError(f"The model refused: {refusal}")
+    reason = getattr(choice, "finish_reason", None)
+    if reason == "content_filter":
+        raise RefusalError("The provider's content filter stopped the answer.")
+    if reason == "length":
+        raise TruncatedOutputError(
+            "The answer was cut off at the output-token limit before it was complete. "
+            "Raise max_tokens, or use a model with a larger output limit."
+        )
+
+
+@dataclass
+class _Call:
+    """The article a create() call belongs to; instructor's create() is shared, so this travels in a ContextVar."""
+
+    article_id: str
+    prompt_id: str
+    usage: Usage
+
+    def next_labels(self) -> dict[str, str]:
+        attempt = self.usage.attempts + 1
+        return {HEADER_ARTICLE: self.article_id, HEADER_PROMPT: self.prompt_id, HEADER_ATTEMPT: str(attempt)}
+
+    def checked(self, raw: Any) -> Any:
+        completion = raw.parse()
+        self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1")
+        _check_completion(completion)
+        return completion
+
+
+_CALL: ContextVar[_Call] = ContextVar("summarize_call")
+
+
+class ModelClient:
+    """Sends messages to the model through instructor and returns a validated, grounded summary."""
+
+    def __init__(self, settings: Settings, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._inner = transport
+        self._sync: Any = None
+        self._async: Any = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._transports: list[FixtureTransport] = []
+        #: What recorded fixtures say of their origin; None means "recorded from the server".
+        self.provenance: dict[str, Any] | None = None
+
+    @property
+    def recorded(self) -> list[Path]:
+        """The fixture files this client has written."""
+        return [p for t in self._transports for p in t.recorded]
+
+    # -- construction ---------------------------------------------------------------------------
+    def _transport(self) -> FixtureTransport:
+        transport = FixtureTransport(self.settings.fixtures, self.settings.mode, inner=self._inner,
+                                     provenance=self.provenance)
+        self._transports.append(transport)
+        return transport
+
+    def _openai_kwargs(self) -> dict[str, Any]:
+        s = self.settings
+        return {"api_key": s.api_key or _NO_KEY, "base_url": s.base_url, "max_retries": 0, "timeout": s.timeout}
+
+    def _instructor(self, is_async: bool) -> Any:
+        import instructor
+        import openai
+
+        mode_name, _ = _request_options(self.settings.output_mode)
+        mode = getattr(instructor.Mode, mode_name)
+        if is_async:
+            client = openai.AsyncOpenAI(http_client=httpx.AsyncClient(transport=self._transport()), **self._openai_kwargs())
+            create = instructor.patch(create=self._async_create(client), mode=mode)
+            return instructor.AsyncInstructor(client=client, create=create, mode=mode, provider=instructor.Provider.OPENAI)
+        client = openai.OpenAI(http_client=httpx.Client(transport=self._transport()), **self._openai_kwargs())
+        create = instructor.patch(create=self._sync_create(client), mode=mode)
+        return instructor.Instructor(client=client, create=create, mode=mode, provider=instructor.Provider.OPENAI)
+
+    # -- the raw create() that instructor calls once per attempt ----------------------------------
+    @staticmethod
+    def _sync_create(client: Any) -> Any:
+        def create(*args: Any, **kwargs: Any) -> Any:
+            call = _CALL.get()
+            kwargs["extra_headers"] = {**kwargs.get("extra_headers", {}), **call.next_labels()}
+            raw = client.chat.completions.with_raw_response.create(*args, **kwargs)
+            return call.checked(raw)
+
+        return create
+
+    @staticmethod
+    def _async_create(client: Any) -> Any:
+        async def create(*args: Any, **kwargs: Any) -> Any:
+            call = _CALL.get()
+            kwargs["extra_headers"] = {**kwargs.get("extra_headers", {}), **call.next_labels()}
+            raw = await client.chat.completions.with_raw_response.create(*args, **kwargs)
+            return call.checked(raw)
+
+        return create
+
+    def _create_kwargs(self, messages: list[dict[str, str]], context: GroundingContext) -> dict[str, Any]:
+        s = self.settings
+        _, extra = _request_options(s.output_mode)
+        kwargs: dict[str, Any] = {
+            "model": s.model,
+            "messages": messages,
+            "response_model": _Wire,
+            "max_retries": s.max_reasks,
+            "context": {"article": context},
+            **extra,
+        }
+        if s.temperature is not None:
+            kwargs["temperature"] = s.temperature
+        if s.max_tokens is not None:
+            kwargs["max_tokens"] = s.max_tokens
+        return kwargs
+
+    # -- the two entry points -------------------------------------------------------------------
+    def summarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
+                  prompt_id: str) -> tuple[ArticleSummary, Usage]:
+        """One article's summary, validated and grounded against ``context``, and what it cost."""
+        if self._sync is None:
+            self._sync = self._instructor(is_async=False)
+        usage = Usage()
+        token = _CALL.set(_Call(article_id, prompt_id, usage))
+        try:
+            result = self._sync.chat.completions.create(**self._create_kwargs(messages, context))
+        except Exception as exc:
+            raise _translate(exc, article_id, usage) from exc
+        finally:
+            _CALL.reset(token)
+        return _plain(result), usage
+
+    async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
+                         prompt_id: str) -> tuple[ArticleSummary, Usage]:
+        """Async :meth:`summarize`."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one loop
+            self._async, self._async_loop = self._instructor(is_async=True), loop
+        usage = Usage()
+        token = _CALL.set(_Call(article_id, prompt_id, usage))
+        try:
+            result = await self._async.chat.completions.create(**self._create_kwargs(messages, context))
+        except Exception as exc:
+            raise _translate(exc, article_id, usage) from exc
+        finally:
+            _CALL.reset(token)
+        return _plain(result), usage
+
+    def close(self) -> None:
+        """Close the HTTP connections."""
+        if self._sync is not None:
+            self._sync.client.close()
+            self._sync = None
+
+
+def _plain(result: ArticleSummary) -> ArticleSummary:
+    """The wire subclass as a plain ArticleSummary (no re-validation)."""
+    return ArticleSummary.model_construct(**{name: getattr(result, name) for name in ArticleSummary.model_fields})
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def _translate(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
+    """The most specific :class:`SummarizeError` for an exception from the client stack."""
+    import openai
+    from pydantic import ValidationError
+
+    chain = _causes(exc)
+    for cause in chain:
+        if isinstance(cause, SummarizeError):
+            cause.article_id = cause.article_id or article_id
+            return cause
+    for cause in chain:
+        if isinstance(cause, openai.APIStatusError):
+            return _from_status(cause, article_id)
+        if isinstance(cause, openai.APITimeoutError):
+            return ProviderError("The request timed out. The server may be overloaded; try again or raise the timeout.", article_id=article_id)
+        if isinstance(cause, openai.APIConnectionError):
+            return ProviderError(f"Could not connect to the model server: {cause}. Check the base URL and the network.", article_id=article_id)
+    for cause in chain:
+        if isinstance(cause, (ValidationError, json.JSONDecodeError)):
+            problems = _problems(cause)
+            return InvalidOutputError(
+                f"The answer stayed invalid after {usage.attempts} attempt(s): " + "; ".join(problems[:5])
+                + ". Raise max_reasks, try a stronger model, or inspect the recorded exchanges.",
+                problems=problems, article_id=article_id,
+            )
+    return ProviderError(f"Unexpected failure from the model client: {type(exc).__name__}: {exc}", article_id=article_id)
+
+
+def _problems(exc: BaseException) -> list[str]:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return [f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in errors()]
+    return [str(exc)]
+
+
+def _from_status(exc: Any, article_id: str) -> SummarizeError:
+    status = exc.status_code
+    detail = _server_message(exc)
+    advice = {
+        401: "The server rejected the API key: check OPENAI_API_KEY.",
+        403: "The key is not allowed to use this model or endpoint.",
+        404: "Not found: check the model name and the base URL (it usually ends in /v1).",
+        400: "The server rejected the request: it may not support this output mode (try --output-mode json) or this model.",
+        429: "Rate limited by the server: slow down or raise your limits.",
+    }.get(status, "The model server failed; try again later." if status >= 500 else "The server refused the request.")
+    cls = AuthenticationError if status in (401, 403) else ProviderError
+    return cls(f"HTTP {status}: {advice}" + (f" Server said: {detail}" if detail else ""), status=status, article_id=article_id)
+
+
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    msg = body.get("message") if isinstance(body, dict) else None
+    return str(msg)[:300] if msg else ""
+

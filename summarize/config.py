@@ -1,0 +1,94 @@
+"""Settings: one frozen record of everything that decides how a summary is made, resolved once.
+
+Terms:
+
+- **explicit value**: an argument given to :class:`~summarize.Summarizer` or a CLI option; it wins.
+- **environment**: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and ``SUMMARIZE_MODEL`` as users of the openai
+  client expect, and ``SUMMARIZE_FIXTURES`` for the fixtures folder.
+- **output mode**: how the answer's structure is requested: ``json_schema`` (OpenAI strict structured
+  output, the default), ``tools`` (strict function calling), ``json`` (JSON mode with the schema in the
+  prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
+- **fixture mode**: see :class:`summarize.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
+  configured, else ``replay``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigurationError
+from .fixtures import Mode
+
+__all__ = ["DEFAULT_MODEL", "OUTPUT_MODES", "Settings"]
+
+DEFAULT_MODEL = "gpt-4o-mini"
+OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with :meth:`resolve`; the API key is never printed (``repr=False``)."""
+
+    model: str = DEFAULT_MODEL
+    base_url: str | None = None
+    api_key: str | None = field(default=None, repr=False)
+    fixtures: Path = Path("fixtures")
+    mode: Mode = Mode.REPLAY
+    output_mode: str = "json_schema"
+    temperature: float | None = 0.0
+    max_tokens: int | None = None
+    max_reasks: int = 2
+    timeout: float = 120.0
+
+    @classmethod
+    def resolve(
+        cls,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        fixtures: str | Path | None = None,
+        mode: Mode | str | None = None,
+        output_mode: str | None = None,
+        temperature: float | None = 0.0,
+        max_tokens: int | None = None,
+        max_reasks: int = 2,
+        timeout: float = 120.0,
+        env: dict[str, str] | None = None,
+    ) -> Settings:
+        """Merge explicit values with the environment and check them.
+
+        Raises :class:`ConfigurationError` for an unknown mode, a negative reask budget, or a mode that
+        needs a server when neither a key nor a base URL is configured.
+        """
+        env = dict(os.environ) if env is None else env
+        key = api_key or env.get("OPENAI_API_KEY") or None
+        url = base_url or env.get("OPENAI_BASE_URL") or None
+        try:
+            chosen = Mode(mode) if mode is not None else (Mode.AUTO if key or url else Mode.REPLAY)
+        except ValueError:
+            raise ConfigurationError(f"Unknown fixture mode {mode!r}; use one of: {', '.join(m.value for m in Mode)}.") from None
+        out = output_mode or "json_schema"
+        if out not in OUTPUT_MODES:
+            raise ConfigurationError(f"Unknown output mode {out!r}; use one of: {', '.join(OUTPUT_MODES)}.")
+        if chosen is not Mode.REPLAY and not key and not url:
+            raise ConfigurationError(
+                f"Mode {chosen.value!r} calls a model server, but no API key or base URL is configured. "
+                "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or use mode 'replay'."
+            )
+        if max_reasks < 0:
+            raise ConfigurationError("max_reasks must be 0 or more.")
+        return cls(
+            model=model or env.get("SUMMARIZE_MODEL") or DEFAULT_MODEL,
+            base_url=url,
+            api_key=key,
+            fixtures=Path(fixtures or env.get("SUMMARIZE_FIXTURES") or "fixtures"),
+            mode=chosen,
+            output_mode=out,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            max_reasks=max_reasks,
+            timeout=timeout,
+        )

@@ -1,0 +1,102 @@
+"""Every error summarize raises, under one root.
+
+::
+
+    SummarizeError                  anything this library raises on purpose
+    ├── ArticleError                the input cannot be read as an article (empty, binary, undecodable, missing)
+    ├── ConfigurationError          settings are wrong or missing (no key for a live call, unknown mode, bad URL)
+    ├── ProviderError               the model server or the network failed (HTTP status, timeout, connection)
+    │   └── AuthenticationError     the server rejected the credentials (401/403)
+    ├── RefusalError                the model refused to answer (a refusal, or a content-filter stop)
+    ├── TruncatedOutputError        the answer was cut off by the output-token limit
+    ├── InvalidOutputError          the answer stayed invalid after every reask
+    └── ReplayMissError             replay found no recorded exchange for a request
+
+Each error says what happened and what to do. Errors raised by openai, instructor or httpx are
+translated into these where they cross into this library (``raise ... from exc``), so the original is
+always available as ``__cause__``. Each carries ``article_id`` when it concerns one article.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArticleError",
+    "AuthenticationError",
+    "ConfigurationError",
+    "InvalidOutputError",
+    "ProviderError",
+    "RefusalError",
+    "ReplayMissError",
+    "SummarizeError",
+    "TruncatedOutputError",
+]
+
+
+class SummarizeError(Exception):
+    """The root of every error this library raises on purpose."""
+
+    def __init__(self, message: str, *, article_id: str | None = None) -> None:
+        super().__init__(message)
+        self.article_id = article_id
+
+    @property
+    def kind(self) -> str:
+        """A short stable name for ledgers and tables, e.g. ``"replay_miss"``."""
+        return _KINDS.get(type(self), type(self).__name__)
+
+
+class ArticleError(SummarizeError):
+    """The input cannot be read as an article."""
+
+
+class ConfigurationError(SummarizeError):
+    """A setting is wrong or missing."""
+
+
+class ProviderError(SummarizeError):
+    """The model server or the network failed. ``status`` is the HTTP status when there was one."""
+
+    def __init__(self, message: str, *, status: int | None = None, article_id: str | None = None) -> None:
+        super().__init__(message, article_id=article_id)
+        self.status = status
+
+
+class AuthenticationError(ProviderError):
+    """The server rejected the credentials."""
+
+
+class RefusalError(SummarizeError):
+    """The model refused to produce the summary."""
+
+
+class TruncatedOutputError(SummarizeError):
+    """The answer was cut off by the output-token limit."""
+
+
+class InvalidOutputError(SummarizeError):
+    """The answer stayed invalid after every reask. ``problems`` lists the last validation messages."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, article_id: str | None = None) -> None:
+        super().__init__(message, article_id=article_id)
+        self.problems = problems or []
+
+
+class ReplayMissError(SummarizeError):
+    """Replay mode found no recorded exchange for a request. ``differences`` says how the nearest differs."""
+
+    def __init__(self, message: str, *, differences: list[str] | None = None, article_id: str | None = None) -> None:
+        super().__init__(message, article_id=article_id)
+        self.differences = differences or []
+
+
+_KINDS = {
+    SummarizeError: "error",
+    ArticleError: "article",
+    ConfigurationError: "configuration",
+    ProviderError: "provider",
+    AuthenticationError: "authentication",
+    RefusalError: "refusal",
+    TruncatedOutputError: "truncated",
+    InvalidOutputError: "invalid_output",
+    ReplayMissError: "replay_miss",
+}

@@ -1,0 +1,304 @@
+"""Record and replay at the HTTP seam: the ``httpx`` transport under the openai client.
+
+Terms:
+
+- **exchange**: one HTTP request the openai client sends and the response it gets.
+- **fixture**: one recorded exchange, a JSON file ``<root>/<article id>/<key prefix>.json``. Reask
+  flows are several exchanges, hence several files in the article's folder.
+- **key**: the SHA-256 (hex) of the request body in canonical JSON: keys sorted, separators ``,`` and
+  ``:``, non-ASCII kept, with the fields in :data:`UNKEYED_FIELDS` removed. The body carries the
+  model, the messages (so the prompt version and the article), the schema and output mode, and the
+  sampling parameters, so the key covers everything that changes what the model sees. Headers and
+  the URL are not part of it: the same request replays against any base URL. **Changing this format
+  changes every key and is a breaking change** (bump :data:`FORMAT`).
+- **mode**: ``replay`` (offline only; a miss is a :class:`ReplayMissError`), ``record`` (always call
+  and overwrite), ``auto`` (replay, else call and record), ``live`` (no fixtures at all).
+- **provenance**: where a fixture came from: ``recorded`` from a server (which one, when) or
+  ``authored`` by hand. Every fixture states it.
+- **labels**: the pipeline tells the transport which article, prompt and attempt a request belongs
+  to through ``X-Summarize-*`` request headers; the transport strips them before anything leaves.
+
+Headers are never stored, so no API key can reach a fixture. Readability: a JSON document held in a
+string (a model's answer, a tool call's arguments) is stored decoded as ``{"$json": ..., "$style": ...}``
+when re-encoding it in that style gives back the very same string; replay restores it exactly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import tempfile
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .errors import ReplayMissError
+
+__all__ = [
+    "FORMAT",
+    "UNKEYED_FIELDS",
+    "FixtureStore",
+    "FixtureTransport",
+    "Mode",
+    "request_key",
+]
+
+#: Version of the fixture file and key format.
+FORMAT = 1
+#: Request body fields that do not change what the model sees and are left out of the key.
+UNKEYED_FIELDS = ("metadata", "store", "user")
+HEADER_ARTICLE = "x-summarize-article"
+HEADER_PROMPT = "x-summarize-prompt"
+HEADER_ATTEMPT = "x-summarize-attempt"
+_LABELS = (HEADER_ARTICLE, HEADER_PROMPT, HEADER_ATTEMPT)
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_STYLES: dict[str, dict[str, Any]] = {
+    "compact": {"separators": (",", ":"), "ensure_ascii": False},
+    "spaced": {"separators": (", ", ": "), "ensure_ascii": False},
+    "indent2": {"indent": 2, "ensure_ascii": False},
+    "compact-ascii": {"separators": (",", ":"), "ensure_ascii": True},
+    "spaced-ascii": {"separators": (", ", ": "), "ensure_ascii": True},
+}
+
+
+class Mode(str, Enum):
+    """What the transport does with fixtures."""
+
+    REPLAY = "replay"
+    RECORD = "record"
+    AUTO = "auto"
+    LIVE = "live"
+
+
+def canonical_json(body: Any) -> str:
+    """The canonical JSON form used for keys (see the module docstring)."""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def request_key(body: dict[str, Any]) -> str:
+    """The fixture key of a request body."""
+    keyed = {k: v for k, v in body.items() if k not in UNKEYED_FIELDS}
+    return hashlib.sha256(canonical_json(keyed).encode("utf-8")).hexdigest()
+
+
+def _safe(article: str) -> str:
+    return _UNSAFE.sub("_", article).strip("._")[:120] or "_unlabelled"
+
+
+def readable(node: Any) -> Any:
+    """Decode JSON documents held in strings, where that is exactly reversible (see the module docstring)."""
+    if isinstance(node, list):
+        return [readable(x) for x in node]
+    if isinstance(node, dict):
+        return {k: _decoded(v) if k in ("content", "arguments") else readable(v) for k, v in node.items()}
+    return node
+
+
+def _decoded(value: Any) -> Any:
+    if not isinstance(value, str) or not value.lstrip().startswith(("{", "[")):
+        return readable(value)
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return value
+    for style, options in _STYLES.items():
+        if json.dumps(parsed, **options) == value:
+            return {"$json": parsed, "$style": style}
+    return value
+
+
+def restored(node: Any) -> Any:
+    """Undo :func:`readable`."""
+    if isinstance(node, list):
+        return [restored(x) for x in node]
+    if isinstance(node, dict):
+        if "$json" in node and "$style" in node and len(node) == 2:
+            return json.dumps(node["$json"], **_STYLES[node["$style"]])
+        return {k: restored(v) for k, v in node.items()}
+    return node
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as indented JSON to ``path`` atomically (temporary file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _origin(url: httpx.URL) -> str:
+    """Scheme, host and port only: never credentials or a query string."""
+    port = f":{url.port}" if url.port else ""
+    return f"{url.scheme}://{url.host}{port}"
+
+
+class FixtureStore:
+    """The fixtures folder: one sub-folder per article, one JSON file per exchange."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def path_for(self, article: str, key: str) -> Path:
+        """Where the exchange with ``key`` for ``article`` is (or would be) stored."""
+        return self.root / _safe(article) / f"{key[:16]}.json"
+
+    def load(self, article: str, key: str) -> dict[str, Any] | None:
+        """The fixture for ``key``: first in the article's folder, then (a renamed article) in any folder."""
+        candidates = [self.path_for(article, key)]
+        if not candidates[0].exists() and self.root.is_dir():
+            candidates = sorted(self.root.glob(f"*/{key[:16]}.json"))
+        for path in candidates:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if data.get("key") == key:
+                return data
+        return None
+
+    def for_article(self, article: str) -> list[tuple[Path, dict[str, Any]]]:
+        """Every readable fixture of one article, in attempt order."""
+        folder = self.root / _safe(article)
+        found = []
+        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+            try:
+                found.append((path, json.loads(path.read_text(encoding="utf-8"))))
+            except (OSError, ValueError):
+                continue
+        return sorted(found, key=lambda pair: (pair[1].get("attempt") or 0, pair[0].name))
+
+    def save(self, *, body: dict[str, Any], labels: dict[str, str], request: httpx.Request, status: int,
+             response_body: Any, provenance: dict[str, Any]) -> Path:
+        """Write one exchange. Only the body and the labels are kept; never a header."""
+        key = request_key(body)
+        article = labels.get(HEADER_ARTICLE) or "_unlabelled"
+        data = {
+            "format": FORMAT,
+            "key": key,
+            "article": article,
+            "prompt": labels.get(HEADER_PROMPT),
+            "attempt": int(labels[HEADER_ATTEMPT]) if labels.get(HEADER_ATTEMPT, "").isdigit() else None,
+            "provenance": provenance,
+            "request": {"method": request.method, "path": request.url.path, "body": readable(body)},
+            "response": {"status": status, "body": readable(response_body)},
+        }
+        path = self.path_for(article, key)
+        write_json_atomic(path, data)
+        return path
+
+
+class FixtureTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """An ``httpx`` transport that records and replays exchanges (see the module docstring).
+
+    ``inner`` is the transport that reaches the server (default: a real HTTP transport of the
+    matching kind); it is never used in ``replay`` mode. ``provenance`` overrides what recorded
+    fixtures say of their origin (the authoring tool marks its fixtures ``authored`` this way).
+    """
+
+    def __init__(self, store: FixtureStore | str | Path, mode: Mode | str = Mode.REPLAY, *,
+                 inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+                 provenance: dict[str, Any] | None = None) -> None:
+        self.store = store if isinstance(store, FixtureStore) else FixtureStore(store)
+        self.mode = Mode(mode)
+        self.inner = inner
+        self.provenance = provenance
+        self.recorded: list[Path] = []
+
+    # -- the two entry points -------------------------------------------------------------------
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request, labels, body = self._prepare(request)
+        if body is not None and self.mode in (Mode.REPLAY, Mode.AUTO):
+            hit = self._replay(body, labels)
+            if hit is not None:
+                return hit
+        inner = self.inner or httpx.HTTPTransport()
+        self.inner = inner
+        response = inner.handle_request(request)  # type: ignore[union-attr]
+        response.read()
+        return self._after(request, labels, body, response)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        request, labels, body = self._prepare(request)
+        if body is not None and self.mode in (Mode.REPLAY, Mode.AUTO):
+            hit = self._replay(body, labels)
+            if hit is not None:
+                return hit
+        inner = self.inner or httpx.AsyncHTTPTransport()
+        self.inner = inner
+        response = await inner.handle_async_request(request)  # type: ignore[union-attr]
+        await response.aread()
+        return self._after(request, labels, body, response)
+
+    def close(self) -> None:
+        if isinstance(self.inner, httpx.BaseTransport):
+            self.inner.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self.inner, httpx.AsyncBaseTransport):
+            await self.inner.aclose()
+
+    # -- shared steps -------------------------------------------------------------------------------
+    def _prepare(self, request: httpx.Request) -> tuple[httpx.Request, dict[str, str], dict[str, Any] | None]:
+        labels = {h: request.headers[h] for h in _LABELS if h in request.headers}
+        headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _LABELS]
+        content = request.read()
+        stripped = httpx.Request(request.method, request.url, headers=headers, content=content,
+                                 extensions=request.extensions)
+        try:
+            body = json.loads(content) if content else None
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            body = None
+        if body is None and self.mode is Mode.REPLAY:
+            raise ReplayMissError(
+                f"Replay mode cannot answer {request.method} {request.url.path}: only JSON requests are recorded.",
+                article_id=labels.get(HEADER_ARTICLE),
+            )
+        return stripped, labels, body
+
+    def _replay(self, body: dict[str, Any], labels: dict[str, str]) -> httpx.Response | None:
+        article = labels.get(HEADER_ARTICLE) or "_unlabelled"
+        fixture = self.store.load(article, request_key(body))
+        if fixture is not None:
+            response = fixture["response"]
+            return httpx.Response(response["status"], json=restored(response["body"]),
+                                  headers={"x-summarize-replayed": "1"})
+        if self.mode is Mode.REPLAY:
+            from .explain import explain_miss
+
+            raise explain_miss(self.store, body, labels)
+        return None
+
+    def _after(self, request: httpx.Request, labels: dict[str, str], body: dict[str, Any] | None,
+               response: httpx.Response) -> httpx.Response:
+        # The body is already decoded: the copy handed back must not claim an encoding or length.
+        headers = [(k, v) for k, v in response.headers.multi_items()
+                   if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        fresh = httpx.Response(response.status_code, headers=headers, content=response.content,
+                               request=request, extensions=response.extensions)
+        if self.mode in (Mode.RECORD, Mode.AUTO) and body is not None and 200 <= response.status_code < 300:
+            try:
+                parsed = json.loads(response.content)
+            except ValueError:
+                return fresh  # not JSON (a stream, say): passed through, not recorded
+            provenance = self.provenance or {
+                "source": "recorded",
+                "server": _origin(request.url),
+                "recorded_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+            }
+            self.recorded.append(self.store.save(body=body, labels=labels, request=request,
+                                                 status=response.status_code, response_body=parsed,
+                                                 provenance=provenance))
+        return fresh

@@ -1,0 +1,176 @@
+"""The Summarizer: load, prompt, call, validate, ground.
+
+Terms:
+
+- **source**: what a caller hands in: an :class:`~summarize.articles.Article`, a path to an article
+  file, or the raw text of an article.
+- **result**: a :class:`SummaryResult`: the summary with the article it belongs to and what making it
+  cost (attempts, tokens, seconds). :meth:`Summarizer.summarize` returns just the summary.
+- **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`): the
+  article (with its text, so spans can be checked and shown without the source file), the summary and
+  how it was made. Versioned by ``"format"``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from .articles import Article, article_from_text, load_article
+from .client import ModelClient, Usage
+from .config import Settings
+from .errors import ArticleError
+from .fixtures import Mode, write_json_atomic
+from .prompting import PromptTemplate, load_prompt
+from .schema import ArticleSummary, GroundingContext
+
+__all__ = ["DOCUMENT_FORMAT", "Source", "SummaryResult", "Summarizer"]
+
+#: Version of the output document written per article.
+DOCUMENT_FORMAT = 1
+_PATH_SUFFIXES = (".txt", ".md", ".text", ".json", ".jsonl", ".html")
+
+Source = Article | str | os.PathLike[str]
+
+
+@dataclass(frozen=True)
+class SummaryResult:
+    """A summary with its article and its cost."""
+
+    article: Article
+    summary: ArticleSummary
+    usage: Usage
+    model: str
+    prompt: str
+    seconds: float
+
+    def to_document(self) -> dict[str, Any]:
+        """The output document for this article (see the module docstring)."""
+        a = self.article
+        return {
+            "format": DOCUMENT_FORMAT,
+            "article": {
+                "id": a.id,
+                "title": a.title,
+                "published": a.published.isoformat() if a.published else None,
+                "source_path": a.source_path,
+                "encoding": a.encoding,
+                "content_hash": a.content_hash,
+                "text": a.text,
+            },
+            "summary": self.summary.model_dump(mode="json"),
+            "run": {
+                "model": self.model,
+                "prompt": self.prompt,
+                "attempts": self.usage.attempts,
+                "replayed": self.usage.replayed,
+                "prompt_tokens": self.usage.prompt_tokens,
+                "completion_tokens": self.usage.completion_tokens,
+                "seconds": round(self.seconds, 4),
+            },
+        }
+
+    def write(self, folder: str | Path) -> Path:
+        """Write the output document to ``folder/<article id>.json`` atomically; returns the path."""
+        path = Path(folder) / f"{self.article.id}.json"
+        write_json_atomic(path, self.to_document())
+        return path
+
+
+class Summarizer:
+    """Turns news articles into grounded :class:`~summarize.schema.ArticleSummary` objects.
+
+    Every argument is optional. ``model``, ``base_url`` and ``api_key`` default to ``SUMMARIZE_MODEL``,
+    ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``; ``fixtures`` to ``SUMMARIZE_FIXTURES`` or ``./fixtures``;
+    ``mode`` to ``auto`` when a key or base URL is configured, else ``replay`` (offline). ``output_mode``
+    picks how structure is requested (``json_schema``, ``tools``, ``json``, ``md_json``); ``max_reasks``
+    bounds how often an invalid or ungrounded answer is sent back. ``transport`` replaces the real HTTP
+    transport under the fixture layer (tests pass a loopback or mock transport here).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        fixtures: str | Path | None = None,
+        mode: Mode | str | None = None,
+        output_mode: str | None = None,
+        temperature: float | None = 0.0,
+        max_tokens: int | None = None,
+        max_reasks: int = 2,
+        timeout: float = 120.0,
+        prompt: PromptTemplate | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.settings = Settings.resolve(
+            model=model, base_url=base_url, api_key=api_key, fixtures=fixtures, mode=mode, output_mode=output_mode,
+            temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
+        )
+        self.prompt = prompt or load_prompt()
+        self._client = ModelClient(self.settings, transport)
+
+    def __repr__(self) -> str:
+        s = self.settings
+        return f"Summarizer(model={s.model!r}, mode={s.mode.value!r}, fixtures={str(s.fixtures)!r}, prompt={self.prompt.id!r})"
+
+    def summarize(self, source: Source) -> ArticleSummary:
+        """Summarize one article (an Article, a file path or raw text)."""
+        return self.run(source).summary
+
+    async def asummarize(self, source: Source) -> ArticleSummary:
+        """Async :meth:`summarize`."""
+        return (await self.arun(source)).summary
+
+    def run(self, source: Source) -> SummaryResult:
+        """Summarize one article and return the summary with its article and cost."""
+        article = as_article(source)
+        started = time.perf_counter()
+        summary, usage = self._client.summarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
+        return self._result(article, summary, usage, started)
+
+    async def arun(self, source: Source) -> SummaryResult:
+        """Async :meth:`run`."""
+        article = as_article(source)
+        started = time.perf_counter()
+        summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
+        return self._result(article, summary, usage, started)
+
+    def close(self) -> None:
+        """Release HTTP connections."""
+        self._client.close()
+
+    def __enter__(self) -> Summarizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _request(self, article: Article) -> tuple[list[dict[str, str]], GroundingContext]:
+        return self.prompt.messages(article), GroundingContext(text=article.text, published=article.published)
+
+    def _result(self, article: Article, summary: ArticleSummary, usage: Usage, started: float) -> SummaryResult:
+        return SummaryResult(article=article, summary=summary, usage=usage, model=self.settings.model,
+                             prompt=self.prompt.id, seconds=time.perf_counter() - started)
+
+
+def as_article(source: Source) -> Article:
+    """An Article from any :data:`Source`. A string that looks like a file path must name an existing file."""
+    if isinstance(source, Article):
+        return source
+    if isinstance(source, os.PathLike):
+        return load_article(source)
+    if not isinstance(source, str):
+        raise ArticleError(f"Cannot summarize a {type(source).__name__}; pass an Article, a path or the article's text.")
+    looks_like_path = "\n" not in source and len(source) < 1024 and (
+        source.lower().endswith(_PATH_SUFFIXES) or os.sep in source
+    )
+    if looks_like_path or ("\n" not in source and len(source) < 1024 and Path(source).is_file()):
+        return load_article(source)
+    return article_from_text(source)
