@@ -81,15 +81,18 @@ _Wire.__name__ = "ArticleSummary"  # the schema name the model sees
 
 
 def _request_options(output_mode: str) -> tuple[str, dict[str, Any]]:
-    """The instructor mode name and extra create() arguments for an output mode."""
-    strict_format = {
-        "type": "json_schema",
-        "json_schema": {"name": "ArticleSummary", "strict": True, "schema": model_schema(ArticleSummary)},
-    }
+    """The instructor mode name and extra create() arguments for an output mode.
+
+    instructor sends neither ``json_schema`` nor tools with ``"strict": true``, so for those two modes
+    the whole ``response_format`` / ``tools`` field is set here (``extra_body`` replaces instructor's).
+    """
+    schema = model_schema(ArticleSummary)
+    strict_format = {"type": "json_schema", "json_schema": {"name": "ArticleSummary", "strict": True, "schema": schema}}
+    strict_tool = {"type": "function", "function": {"name": "ArticleSummary", "description": schema.get("description", ""),
+                                                    "parameters": schema, "strict": True}}
     table: dict[str, tuple[str, dict[str, Any]]] = {
-        # instructor sends json_schema without "strict": the whole response_format is set here instead.
         "json_schema": ("JSON_SCHEMA", {"extra_body": {"response_format": strict_format}}),
-        "tools": ("TOOLS_STRICT", {"strict": True}),
+        "tools": ("TOOLS", {"extra_body": {"tools": [strict_tool]}}),
         "json": ("JSON", {}),
         "md_json": ("MD_JSON", {}),
     }

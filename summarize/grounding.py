@@ -143,7 +143,7 @@ def locate(text: str, fragment: str) -> Span | None:
     ``normalize(text[span.start:span.end]).strip(...) == normalize(fragment).strip(...)``, the
     first occurrence being returned. Empty or punctuation-only fragments are never located.
     """
-    if not fragment or not fragment.strip(_EDGE):
+    if not fragment or not _core(fragment):
         return None
     start = text.find(fragment)
     if start >= 0:

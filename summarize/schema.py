@@ -330,9 +330,10 @@ def model_schema(model: type[BaseModel] = ArticleSummary) -> dict[str, Any]:
 
     Every property is required (optional ones are nullable instead), every object has
     ``additionalProperties: false``, and keywords strict mode rejects (``default``) or that only cost
-    tokens (``title``) are dropped. Library-computed fields (spans) are absent.
+    tokens (``title``, except the root's, which names the schema) are dropped. Library-computed fields
+    (spans) are absent.
     """
-    return _strict(model.model_json_schema())
+    return {"title": model.__name__, **_strict(model.model_json_schema())}  # instructor names tools by the title
 
 
 def _strict(node: Any) -> Any:

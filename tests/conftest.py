@@ -1,0 +1,42 @@
+"""Shared test fixtures. Tests run offline: no key, no network beyond 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarize.fixtures import FixtureStore, restored
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
+FIXTURES = ROOT / "fixtures"
+#: Obviously fake; tests check it never reaches a written file.
+FAKE_KEY = "test-key-NOT-A-REAL-KEY-4242"
+
+
+def accepted_answer(article_id: str) -> dict[str, Any]:
+    """The last (accepted) answer recorded for a seed article, as the model's JSON object."""
+    exchanges = FixtureStore(FIXTURES).for_article(article_id)
+    body = restored(exchanges[-1][1]["response"]["body"])
+    return json.loads(body["choices"][0]["message"]["content"])
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees the developer's key, base URL or folders."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "SUMMARIZE_MODEL", "SUMMARIZE_FIXTURES"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def seed_paths() -> list[Path]:
+    assert len(SEEDS) == 5, "copy the seed articles: cp ../shared/seeds/* seeds/"
+    return SEEDS
+
+
+def files_containing(root: Path, needle: str) -> list[Path]:
+    """Every file under ``root`` whose bytes contain ``needle``."""
+    return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
