@@ -242,7 +242,7 @@ class ModelClient:
                          prompt_id: str) -> tuple[ArticleSummary, Usage]:
         """Async :meth:`summarize`."""
         loop = asyncio.get_running_loop()
-        if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one loop
+        if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one event loop
             self._async, self._async_loop = self._instructor(is_async=True), loop
         usage = Usage()
         token = _CALL.set(_Call(article_id, prompt_id, usage))
@@ -255,10 +255,17 @@ class ModelClient:
         return _plain(result), usage
 
     def close(self) -> None:
-        """Close the HTTP connections."""
+        """Close the synchronous HTTP connections."""
         if self._sync is not None:
             self._sync.client.close()
             self._sync = None
+
+    async def aclose(self) -> None:
+        """Close the asynchronous HTTP connections (and the synchronous ones)."""
+        self.close()
+        if self._async is not None:
+            await self._async.client.close()
+            self._async = self._async_loop = None
 
 
 def _plain(result: ArticleSummary) -> ArticleSummary:

@@ -146,6 +146,16 @@ class Summarizer:
         """Release HTTP connections."""
         self._client.close()
 
+    async def aclose(self) -> None:
+        """Release HTTP connections, async ones included."""
+        await self._client.aclose()
+
+    async def __aenter__(self) -> Summarizer:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
     def __enter__(self) -> Summarizer:
         return self
 

@@ -39,7 +39,8 @@ def test_async_replay_of_all_seeds_concurrently() -> None:
     s = Summarizer(fixtures=FIXTURES)
 
     async def all_seeds() -> list[Any]:
-        return await asyncio.gather(*(s.arun(p) for p in SEEDS))
+        async with s:
+            return await asyncio.gather(*(s.arun(p) for p in SEEDS))
 
     results = asyncio.run(all_seeds())
     assert [r.article.id for r in results] == [p.stem for p in SEEDS]

@@ -1,0 +1,61 @@
+"""locate() on a long article: time per call beside a bare str.find over the same text.
+
+Absolute times on a shared machine are noise; the ratio to str.find (measured in the same run) and the
+milliseconds per call for a 50 KB article are the figures. Target: every kind of lookup well under
+100 ms on 50 KB (the issue's "must not take seconds").
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from summarize import locate, load_article
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _best(fn, repeat: int = 5, number: int = 20) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        for _ in range(number):
+            fn()
+        best = min(best, (time.perf_counter() - t) / number)
+    return best
+
+
+def main() -> list[tuple[str, float, str]]:
+    seeds = [load_article(p).text for p in sorted((ROOT / "seeds").glob("*.txt"))]
+    text = ""
+    while len(text) < 50_000:
+        text += "\n\n".join(seeds) + "\n\n"
+    text = text[:50_000]
+    tail = text[-400:-250]
+    cases = {
+        "exact": tail,
+        "normalized": tail.replace("\u2019", "'").replace("\u201c", '"').replace("\u201d", '"').replace(" ", "  "),
+        "fuzzy": tail[:40] + "X" + tail[41:],
+        "absent": "this sentence stands nowhere in any of the seed articles at all, anywhere",
+    }
+    baseline = _best(lambda: text.find(cases["absent"]))
+    figures = []
+    for name, fragment in cases.items():
+        span = locate(text, fragment)
+        seconds = _best(lambda f=fragment: locate(text, f))
+        figures.append((f"locate {name} on 50 KB", seconds * 1000, f"ms/call ({seconds / baseline:,.0f}x str.find; match={span.match.value if span else None})"))
+    # Cold: the article's normal form is built once per article and cached; this is that first call.
+    from summarize.grounding import _normalize
+
+    def cold() -> None:
+        _normalize.cache_clear()
+        locate(text, cases["normalized"])
+
+    seconds = _best(cold, number=5)
+    figures.append(("locate normalized, cold cache", seconds * 1000, f"ms/call ({seconds / baseline:,.0f}x str.find)"))
+    return figures
+
+
+if __name__ == "__main__":
+    for name, value, unit in main():
+        print(f"{name:32} {value:10.3f} {unit}")
