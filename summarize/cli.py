@@ -38,6 +38,7 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-mode", choices=["json_schema", "tools", "json", "md_json"],
                    help="how structured output is requested (default: json_schema)")
     g.add_argument("--max-reasks", type=int, default=2, help="reasks after an invalid answer (default: 2)")
+    g.add_argument("--retries", type=int, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,7 +87,7 @@ def _run(args: argparse.Namespace) -> int:
     from .pipeline import Summarizer
 
     summarizer = Summarizer(model=args.model, base_url=args.base_url, fixtures=args.fixtures, mode=args.mode,
-                            output_mode=args.output_mode, max_reasks=args.max_reasks)
+                            output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries)
     files = article_files(args.paths)
     if not files:
         print(f"summarize: no article files (.txt, .md) in {', '.join(map(str, args.paths))}", file=sys.stderr)

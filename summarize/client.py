@@ -11,7 +11,8 @@ Terms:
   none of them is mistaken for a validation problem and reasked.
 
 Every exception from openai, instructor or httpx is translated into :mod:`summarize.errors` here.
-The openai SDK's own retries are off (``max_retries=0``): retrying is this library's decision.
+The openai SDK's own retries are off (``max_retries=0``) so that retries never stack: transient
+failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from .errors import (
     TruncatedOutputError,
 )
 from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureTransport
+from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from .schema import ArticleSummary, GroundingContext, model_schema
 
 __all__ = ["ModelClient", "Usage"]
@@ -50,23 +52,41 @@ _NO_KEY = "no-key-configured"  # the openai client insists on a key even where n
 
 @dataclass
 class Usage:
-    """Tokens and attempts spent on one article, failed attempts included."""
+    """Tokens and attempts spent on one article, failed attempts included.
+
+    ``prompt_tokens`` / ``completion_tokens`` count every answer, replayed ones included (what the
+    recorded model reported); ``live_*`` count only answers a server produced in this run, which is
+    what costs money. ``retries`` counts transient failures retried below the attempts.
+    """
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    live_prompt_tokens: int = 0
+    live_completion_tokens: int = 0
     attempts: int = 0
     replayed: int = 0
+    retries: int = 0
 
     def add(self, completion: Any, replayed: bool) -> None:
         self.attempts += 1
         self.replayed += int(replayed)
         usage = getattr(completion, "usage", None)
-        self.prompt_tokens += getattr(usage, "prompt_tokens", 0) or 0
-        self.completion_tokens += getattr(usage, "completion_tokens", 0) or 0
+        prompt = getattr(usage, "prompt_tokens", 0) or 0
+        completion_tokens = getattr(usage, "completion_tokens", 0) or 0
+        self.prompt_tokens += prompt
+        self.completion_tokens += completion_tokens
+        if not replayed:
+            self.live_prompt_tokens += prompt
+            self.live_completion_tokens += completion_tokens
 
     @property
     def total_tokens(self) -> int:
         return self.prompt_tokens + self.completion_tokens
+
+    @property
+    def requests(self) -> int:
+        """HTTP requests made for the article: attempts plus retried transient failures."""
+        return self.attempts + self.retries
 
 
 class _Wire(ArticleSummary):
@@ -151,6 +171,8 @@ class ModelClient:
         self._async: Any = None
         self._async_loop: asyncio.AbstractEventLoop | None = None
         self._transports: list[FixtureTransport] = []
+        #: Shared by every request this client sends: rate budgets and the pause a 429 imposes.
+        self.limiter = RateLimiter(settings.rpm, settings.tpm)
         #: What recorded fixtures say of their origin; None means "recorded from the server".
         self.provenance: dict[str, Any] | None = None
 
@@ -161,8 +183,9 @@ class ModelClient:
 
     # -- construction ---------------------------------------------------------------------------
     def _transport(self) -> FixtureTransport:
-        transport = FixtureTransport(self.settings.fixtures, self.settings.mode, inner=self._inner,
-                                     provenance=self.provenance)
+        s = self.settings
+        network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget))
+        transport = FixtureTransport(s.fixtures, s.mode, inner=network, provenance=self.provenance)
         self._transports.append(transport)
         return transport
 
@@ -229,13 +252,16 @@ class ModelClient:
         if self._sync is None:
             self._sync = self._instructor(is_async=False)
         usage = Usage()
-        token = _CALL.set(_Call(article_id, prompt_id, usage))
+        retried: list[str] = []
+        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried)
         try:
             result = self._sync.chat.completions.create(**self._create_kwargs(messages, context))
         except Exception as exc:
             raise _translate(exc, article_id, usage) from exc
         finally:
-            _CALL.reset(token)
+            usage.retries = len(retried)
+            _CALL.reset(tokens[0])
+            RETRY_LOG.reset(tokens[1])
         return _plain(result), usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
@@ -245,13 +271,16 @@ class ModelClient:
         if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one event loop
             self._async, self._async_loop = self._instructor(is_async=True), loop
         usage = Usage()
-        token = _CALL.set(_Call(article_id, prompt_id, usage))
+        retried: list[str] = []
+        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried)
         try:
             result = await self._async.chat.completions.create(**self._create_kwargs(messages, context))
         except Exception as exc:
             raise _translate(exc, article_id, usage) from exc
         finally:
-            _CALL.reset(token)
+            usage.retries = len(retried)
+            _CALL.reset(tokens[0])
+            RETRY_LOG.reset(tokens[1])
         return _plain(result), usage
 
     def close(self) -> None:

@@ -8,6 +8,9 @@ Terms:
 - **output mode**: how the answer's structure is requested: ``json_schema`` (OpenAI strict structured
   output, the default), ``tools`` (strict function calling), ``json`` (JSON mode with the schema in the
   prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
+- **retries**: how often a transient failure (429, 5xx, timeout, dropped connection) is retried, within
+  ``retry_budget`` seconds; ``rpm`` / ``tpm`` are optional request and token budgets per minute for a
+  run (see :mod:`summarize.network`).
 - **fixture mode**: see :class:`summarize.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
   configured, else ``replay``.
 """
@@ -41,6 +44,10 @@ class Settings:
     max_tokens: int | None = None
     max_reasks: int = 2
     timeout: float = 120.0
+    retries: int = 5
+    retry_budget: float = 300.0
+    rpm: float | None = None
+    tpm: float | None = None
 
     @classmethod
     def resolve(
@@ -56,6 +63,10 @@ class Settings:
         max_tokens: int | None = None,
         max_reasks: int = 2,
         timeout: float = 120.0,
+        retries: int = 5,
+        retry_budget: float = 300.0,
+        rpm: float | None = None,
+        tpm: float | None = None,
         env: dict[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values with the environment and check them.
@@ -78,8 +89,10 @@ class Settings:
                 f"Mode {chosen.value!r} calls a model server, but no API key or base URL is configured. "
                 "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or use mode 'replay'."
             )
-        if max_reasks < 0:
-            raise ConfigurationError("max_reasks must be 0 or more.")
+        if max_reasks < 0 or retries < 0:
+            raise ConfigurationError("max_reasks and retries must be 0 or more.")
+        if (rpm is not None and rpm <= 0) or (tpm is not None and tpm <= 0):
+            raise ConfigurationError("rpm and tpm must be positive when given.")
         return cls(
             model=model or env.get("SUMMARIZE_MODEL") or DEFAULT_MODEL,
             base_url=url,
@@ -91,4 +104,8 @@ class Settings:
             max_tokens=max_tokens,
             max_reasks=max_reasks,
             timeout=timeout,
+            retries=retries,
+            retry_budget=retry_budget,
+            rpm=rpm,
+            tpm=tpm,
         )

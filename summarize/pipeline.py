@@ -69,6 +69,7 @@ class SummaryResult:
                 "prompt": self.prompt,
                 "attempts": self.usage.attempts,
                 "replayed": self.usage.replayed,
+                "retries": self.usage.retries,
                 "prompt_tokens": self.usage.prompt_tokens,
                 "completion_tokens": self.usage.completion_tokens,
                 "seconds": round(self.seconds, 4),
@@ -106,12 +107,17 @@ class Summarizer:
         max_tokens: int | None = None,
         max_reasks: int = 2,
         timeout: float = 120.0,
+        retries: int = 5,
+        retry_budget: float = 300.0,
+        rpm: float | None = None,
+        tpm: float | None = None,
         prompt: PromptTemplate | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = Settings.resolve(
             model=model, base_url=base_url, api_key=api_key, fixtures=fixtures, mode=mode, output_mode=output_mode,
             temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
+            retries=retries, retry_budget=retry_budget, rpm=rpm, tpm=tpm,
         )
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(self.settings, transport)

@@ -64,7 +64,7 @@ def test_configuration_error_exits_2_and_the_key_never_prints(tmp_path: Path) ->
     proc = run_cli("run", "seeds/", "--mode", "live", "--out", str(tmp_path))
     assert proc.returncode == 2 and "OPENAI_API_KEY" in proc.stderr
     proc = run_cli("run", str(SEEDS[0]), "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1",
-                   "--mode", "live", env={"OPENAI_API_KEY": FAKE_KEY})
+                   "--mode", "live", "--retries", "0", env={"OPENAI_API_KEY": FAKE_KEY})
     assert proc.returncode == 1 and "Could not connect" in proc.stderr
     assert FAKE_KEY not in proc.stderr + proc.stdout and files_containing(tmp_path, FAKE_KEY) == []
 

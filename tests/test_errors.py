@@ -98,22 +98,34 @@ def test_empty_choices_and_extra_server_fields_do_not_crash() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "error", "words"),
-    [(401, AuthenticationError, "OPENAI_API_KEY"), (404, ProviderError, "base URL"), (500, ProviderError, "try again")],
+    ("status", "error", "words", "sent"),
+    [(401, AuthenticationError, "OPENAI_API_KEY", 1), (404, ProviderError, "base URL", 1), (400, ProviderError, "output mode", 1),
+     (500, ProviderError, "try again", 3)],
 )
-def test_http_errors_are_translated_with_advice_and_sent_once(status: int, error: type, words: str) -> None:
+def test_http_errors_are_translated_with_advice_and_only_transient_ones_retried(status: int, error: type, words: str, sent: int) -> None:
     body = {"error": {"message": "upstream says no", "type": "x"}}
-    with LoopbackServer(default=Reply(status, body)) as server:
+    with LoopbackServer(default=Reply(status, body, headers={"retry-after-ms": "10"})) as server:
         with pytest.raises(error) as info:
-            _live(server).run(ARTICLE)
-    assert len(server.seen) == 1  # the SDK's own retries are off
+            _live(server, retries=2).run(ARTICLE)
+    assert len(server.seen) == sent  # our retries only: the SDK's own are off, so they never stack
     assert words in str(info.value) and "upstream says no" in str(info.value)
     assert info.value.status == status and FAKE_KEY not in str(info.value)
 
 
+def test_a_transient_failure_is_retried_below_the_reask_loop_and_counted() -> None:
+    answer = accepted_answer(ARTICLE.stem)
+    script = [Reply(503, {"error": {"message": "busy"}}, headers={"retry-after": "0"}),
+              Reply(429, {"error": {"message": "slow down"}}, headers={"retry-after-ms": "20"}), answer]
+    with LoopbackServer(script) as server:
+        result = _live(server).run(ARTICLE)
+    assert len(server.seen) == 3 and result.usage.attempts == 1 and result.usage.retries == 2
+    assert result.usage.requests == 3
+    assert all("Correct your JSON" not in str(s.body) for s in server.seen)  # transport errors never reach a reask
+
+
 def test_connection_refused_is_a_provider_error() -> None:
     with pytest.raises(ProviderError, match="Could not connect"):
-        Summarizer(base_url="http://127.0.0.1:9/v1", api_key=FAKE_KEY, mode="live", timeout=5).run(ARTICLE)
+        Summarizer(base_url="http://127.0.0.1:9/v1", api_key=FAKE_KEY, mode="live", timeout=5, retries=0).run(ARTICLE)
 
 
 def test_configuration_errors_say_what_to_do(tmp_path: Path) -> None:

@@ -1,0 +1,236 @@
+"""The network layer under the fixture layer: rate budgets and retries of transient failures.
+
+Terms:
+
+- **limiter**: one :class:`RateLimiter` shared by every request of a run. It holds optional
+  requests-per-minute and tokens-per-minute budgets (token buckets) and a **pause**: when the server
+  answers 429, every worker waits until the time the server named, not just the one that was told.
+- **transient failure**: 408, 409, 429 and 5xx answers, timeouts and dropped connections. These are
+  retried with tenacity: exponential back-off with jitter, or exactly the wait the server asked for
+  (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
+  ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
+- **retry log**: the per-article list, kept in a context variable set by the client, of the retried
+  attempts (status or error name), so reports can count requests per article.
+
+Only requests that reach a server pass through here: a replayed exchange never waits or retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import random
+import re
+import threading
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+import httpx
+from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, stop_after_delay
+
+__all__ = ["RETRY_LOG", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
+
+RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
+RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+#: Retried attempts of the current article (status code or exception name), when a client sets one.
+RETRY_LOG: ContextVar[list[str] | None] = ContextVar("summarize_retry_log", default=None)
+_DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$")
+
+
+def _duration(value: str) -> float | None:
+    """Seconds in an OpenAI reset header: ``"1s"``, ``"6m0s"``, ``"250ms"``, ``"1h2m"``, or plain seconds."""
+    value = value.strip()
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    m = _DURATION.match(value)
+    if not m or not any(m.groups()):
+        return None
+    h, mins, s, ms = (float(g) if g else 0.0 for g in m.groups())
+    return h * 3600 + mins * 60 + s + ms / 1000
+
+
+def retry_after(headers: httpx.Headers, now: float | None = None) -> float | None:
+    """The wait, in seconds, that a response asks for, or ``None`` when it names none."""
+    if "retry-after-ms" in headers:
+        try:
+            return max(0.0, float(headers["retry-after-ms"]) / 1000)
+        except ValueError:
+            pass
+    if "retry-after" in headers:
+        value = headers["retry-after"].strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            parsed = email.utils.parsedate_to_datetime(value) if value else None
+            if parsed is not None:
+                return max(0.0, parsed.timestamp() - (now if now is not None else time.time()))
+    resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens") if h in headers]
+    resets = [r for r in resets if r is not None]
+    return max(resets) if resets else None
+
+
+class RateLimiter:
+    """Request and token budgets plus a shared pause (see the module docstring). Thread-safe."""
+
+    def __init__(self, rpm: float | None = None, tpm: float | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._buckets = {name: _Bucket(limit / 60.0, clock()) for name, limit in (("requests", rpm), ("tokens", tpm)) if limit}
+        self.paused_until = 0.0
+        self.pauses = 0
+
+    def reserve(self, tokens: int) -> float:
+        """Take one request and ``tokens`` tokens from the budgets; returns how long to wait before sending."""
+        with self._lock:
+            now = self.clock()
+            wait = max(0.0, self.paused_until - now)
+            for name, bucket in self._buckets.items():
+                wait = max(wait, bucket.take(1 if name == "requests" else tokens, now))
+            return wait
+
+    def settle(self, estimated: int, actual: int) -> None:
+        """Correct the token budget once the real token count of a request is known."""
+        with self._lock:
+            bucket = self._buckets.get("tokens")
+            if bucket is not None:
+                bucket.level += estimated - actual
+
+    def pause(self, seconds: float) -> None:
+        """Hold every request of the run for ``seconds`` (a server said so)."""
+        with self._lock:
+            until = self.clock() + seconds
+            if until > self.paused_until:
+                self.paused_until = until
+                self.pauses += 1
+
+
+@dataclass
+class _Bucket:
+    """A token bucket that allows a debt: callers reserve now and wait until the debt is paid."""
+
+    rate: float  # units per second
+    updated: float
+    level: float = 0.0
+
+    def __post_init__(self) -> None:
+        self.capacity = max(1.0, self.rate)  # at most one second of burst
+        self.level = self.capacity
+
+    def take(self, amount: float, now: float) -> float:
+        self.level = min(self.capacity, self.level + (now - self.updated) * self.rate)
+        self.updated = now
+        self.level -= amount
+        return 0.0 if self.level >= 0 else -self.level / self.rate
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How transient failures are retried: at most ``attempts`` tries within ``budget`` seconds."""
+
+    attempts: int = 6
+    budget: float = 300.0
+    base: float = 0.5
+    cap: float = 30.0
+
+    def backoff(self, attempt: int) -> float:
+        """Exponential back-off with full jitter for the ``attempt``-th retry (1-based)."""
+        return random.uniform(0.5, 1.0) * min(self.cap, self.base * 2 ** (attempt - 1))
+
+
+def _estimate_tokens(request: httpx.Request) -> int:
+    size = len(request.content or b"")
+    try:
+        max_out = json.loads(request.content).get("max_tokens") or 1000
+    except (ValueError, AttributeError):
+        max_out = 1000
+    return size // 4 + int(max_out)
+
+
+def _used_tokens(response: httpx.Response) -> int | None:
+    try:
+        usage = json.loads(response.content).get("usage") or {}
+        return int(usage.get("total_tokens") or 0) or None
+    except (ValueError, AttributeError, TypeError):
+        return None
+
+
+class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """Sends through ``inner`` within the limiter's budgets, retrying transient failures."""
+
+    def __init__(self, inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None, *,
+                 limiter: RateLimiter | None = None, policy: RetryPolicy | None = None) -> None:
+        self.inner = inner
+        self.limiter = limiter or RateLimiter()
+        self.policy = policy or RetryPolicy()
+
+    def _controller(self, retrying_cls: type) -> object:
+        def wait(state: RetryCallState) -> float:
+            outcome = state.outcome
+            response = outcome.result() if outcome is not None and not outcome.failed else None
+            asked = retry_after(response.headers) if response is not None else None
+            seconds = asked if asked is not None else self.policy.backoff(state.attempt_number)
+            if response is not None and response.status_code == 429:
+                self.limiter.pause(seconds)  # the whole run slows down, not just this worker
+            return seconds
+
+        def log(state: RetryCallState) -> None:
+            entries = RETRY_LOG.get()
+            if entries is not None and state.outcome is not None:
+                entries.append(type(state.outcome.exception()).__name__ if state.outcome.failed
+                               else str(state.outcome.result().status_code))
+
+        return retrying_cls(
+            stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.budget),
+            wait=wait,
+            retry=retry_if_exception_type(RETRYABLE_ERRORS) | retry_if_result(lambda r: r.status_code in RETRYABLE_STATUS),
+            before_sleep=log,
+            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+            reraise=True,
+        )
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        inner = self.inner = self.inner or httpx.HTTPTransport()
+
+        def send() -> httpx.Response:
+            estimate = _estimate_tokens(request)
+            delay = self.limiter.reserve(estimate)
+            if delay:
+                time.sleep(delay)
+            response = inner.handle_request(request)  # type: ignore[union-attr]
+            response.read()
+            self._settle(estimate, response)
+            return response
+
+        return self._controller(Retrying)(send)  # type: ignore[operator]
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        inner = self.inner = self.inner or httpx.AsyncHTTPTransport()
+
+        async def send() -> httpx.Response:
+            estimate = _estimate_tokens(request)
+            delay = self.limiter.reserve(estimate)
+            if delay:
+                await asyncio.sleep(delay)
+            response = await inner.handle_async_request(request)  # type: ignore[union-attr]
+            await response.aread()
+            self._settle(estimate, response)
+            return response
+
+        return await self._controller(AsyncRetrying)(send)  # type: ignore[operator]
+
+    def _settle(self, estimate: int, response: httpx.Response) -> None:
+        used = _used_tokens(response) if response.status_code == 200 else 0
+        self.limiter.settle(estimate, used if used is not None else estimate)
+
+    def close(self) -> None:
+        if isinstance(self.inner, httpx.BaseTransport):
+            self.inner.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self.inner, httpx.AsyncBaseTransport):
+            await self.inner.aclose()
