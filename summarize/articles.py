@@ -11,20 +11,38 @@ Terms:
   "Tags", "Source: ...", newsletter sign-up lines, a closing author biography.
 - **content hash**: ``sha256`` of ``title``, ``published`` and ``text``; equal hashes mean the model saw
   the same article.
+- **source**: a file or folder handed to a folder run. Folders are walked recursively (hidden folders
+  and the run's own output folder skipped); ``.txt`` and ``.md`` files are one article each; ``.json``
+  (one record, or a list of them) and ``.jsonl`` (one record per line) hold **records**: objects with
+  a text field (``text``, ``body`` or ``content``) and optional ``id``, ``title``/``headline`` and
+  ``published``/``date``/``published_at``.
+- **article id** in a folder run: the file's path relative to the folder, without its extension
+  (``world/2024/iran``); a record's ``id``, or ``<file id>-<line or position>``.
 """
 
 from __future__ import annotations
 
 import codecs
 import datetime as dt
+import fnmatch
 import hashlib
+import json
+import os
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import ArticleError
 
-__all__ = ["Article", "article_from_text", "load_article"]
+__all__ = ["ARTICLE_SUFFIXES", "Article", "article_from_text", "count_articles", "iter_articles", "load_article"]
+
+#: File endings a folder run reads.
+ARTICLE_SUFFIXES = (".txt", ".md", ".json", ".jsonl")
+_TEXT_FIELDS = ("text", "body", "content")
+_TITLE_FIELDS = ("title", "headline")
+_DATE_FIELDS = ("published", "date", "published_at")
 
 
 @dataclass(frozen=True)
@@ -173,3 +191,129 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("cp1252"), "cp1252"
     except UnicodeDecodeError:
         return data.decode("latin-1"), "latin-1"
+
+
+def _files(sources: Iterable[str | Path], glob: str | None, exclude: Path | None) -> Iterator[tuple[Path, str]]:
+    """``(file, id prefix)`` for every article file, walking folders lazily in sorted order."""
+    skip = exclude.resolve() if exclude is not None else None
+    for source in sources:
+        root = Path(source)
+        if not root.is_dir():
+            yield root, root.with_suffix("").name
+            continue
+        for folder, dirs, names in os.walk(root, followlinks=False):
+            here = Path(folder)
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (skip is None or (here / d).resolve() != skip))
+            for name in sorted(names):
+                path = here / name
+                rel = path.relative_to(root).as_posix()
+                wanted = fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob) if glob else path.suffix.lower() in ARTICLE_SUFFIXES
+                if wanted and not name.startswith("."):
+                    yield path, rel.rsplit(".", 1)[0] if "." in name else rel
+
+
+def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None, exclude: str | Path | None = None) -> Iterator[Article | ArticleError]:
+    """Every article in ``sources``, one at a time (see the module docstring for what is read).
+
+    Problems do not stop the walk: an unreadable file or record is yielded as an :class:`ArticleError`
+    whose ``article_id`` names it, and the walk goes on. ``exclude`` is a folder to skip (a run's output).
+    """
+    for path, article_id in _files(sources, glob, Path(exclude) if exclude is not None else None):
+        suffix = path.suffix.lower()
+        if suffix == ".jsonl":
+            yield from _jsonl(path, article_id)
+        elif suffix == ".json":
+            yield from _json_records(path, article_id)
+        else:
+            try:
+                yield load_article(path, id=article_id)
+            except ArticleError as exc:
+                exc.article_id = article_id
+                yield exc
+
+
+def count_articles(sources: Iterable[str | Path], *, glob: str | None = None, exclude: str | Path | None = None) -> int:
+    """How many articles :func:`iter_articles` will yield (records counted by line or list length)."""
+    total = 0
+    for path, _ in _files(sources, glob, Path(exclude) if exclude is not None else None):
+        suffix = path.suffix.lower()
+        try:
+            if suffix == ".jsonl":
+                with path.open("rb") as f:
+                    total += sum(1 for line in f if line.strip())
+            elif suffix == ".json":
+                data = json.loads(path.read_bytes())
+                total += len(_record_list(data)) if _record_list(data) is not None else 1
+            else:
+                total += 1
+        except (OSError, ValueError):
+            total += 1
+    return total
+
+
+def _record_list(data: Any) -> list[Any] | None:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("articles"), list):
+        return data["articles"]
+    return None
+
+
+def _jsonl(path: Path, file_id: str) -> Iterator[Article | ArticleError]:
+    try:
+        f = path.open("rb")
+    except OSError as exc:
+        yield ArticleError(f"{path} cannot be read: {exc.strerror or exc}.", article_id=file_id)
+        return
+    with f:
+        number = 0
+        for line in f:
+            if not line.strip():
+                continue
+            number += 1
+            fallback = f"{file_id}-{number}"
+            try:
+                record = json.loads(line)
+            except ValueError as exc:
+                yield ArticleError(f"{path} line {number} is not valid JSON: {exc}.", article_id=fallback)
+                continue
+            yield _from_record(record, fallback, f"{path} line {number}", str(path))
+
+
+def _json_records(path: Path, file_id: str) -> Iterator[Article | ArticleError]:
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError) as exc:
+        yield ArticleError(f"{path} is not readable JSON: {exc}.", article_id=file_id)
+        return
+    records = _record_list(data)
+    if records is None:
+        yield _from_record(data, file_id, str(path), str(path))
+        return
+    for i, record in enumerate(records, 1):
+        yield _from_record(record, f"{file_id}-{i}", f"{path} record {i}", str(path))
+
+
+def _first(record: dict[str, Any], names: tuple[str, ...]) -> Any:
+    return next((record[n] for n in names if record.get(n) not in (None, "")), None)
+
+
+def _from_record(record: Any, fallback_id: str, where: str, source_path: str) -> Article | ArticleError:
+    if not isinstance(record, dict):
+        return ArticleError(f"{where} is not a JSON object.", article_id=fallback_id)
+    article_id = str(record["id"]) if record.get("id") not in (None, "") else fallback_id
+    text = _first(record, _TEXT_FIELDS)
+    if not isinstance(text, str):
+        return ArticleError(f"{where} has no text field ({', '.join(_TEXT_FIELDS)}).", article_id=article_id)
+    published = _first(record, _DATE_FIELDS)
+    try:
+        date = dt.date.fromisoformat(str(published)[:10]) if published else None
+    except ValueError:
+        return ArticleError(f"{where} has a date that is not ISO 8601: {published!r}.", article_id=article_id)
+    title = _first(record, _TITLE_FIELDS)
+    try:
+        return article_from_text(text, id=article_id, title=str(title) if title else None, published=date,
+                                 source_path=source_path)
+    except ArticleError as exc:
+        exc.article_id = article_id
+        return exc

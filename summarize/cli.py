@@ -2,9 +2,9 @@
 
 Commands:
 
-- ``summarize run PATH... [--out OUT]``: summarize files and folders, write one JSON document per
-  article to OUT, print a table. Exit status 0 when every article succeeded, 1 when any failed,
-  2 for a usage or configuration error.
+- ``summarize run PATH... [--out OUT]``: summarize files and folders concurrently, write one JSON
+  document per article and a ledger to OUT, show progress, print a table. Exit status 0 when every
+  article succeeded, 1 when any failed, 2 for a usage or configuration error, 130 when interrupted.
 - ``summarize schema``: print the JSON schema sent to models.
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
 - ``summarize fixtures rekey PATH...``: carry fixtures over to the current prompt and schema.
@@ -48,10 +48,17 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="summarize article files or folders",
-                         description="Summarize article files (.txt, .md) or every such file in folders.")
+                         description="Summarize article files (.txt, .md; .json/.jsonl records) or every such "
+                                     "file in folders, concurrently, with a ledger and resume.")
     run.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    run.add_argument("--out", type=Path, default=Path("out"), help="folder for the JSON summaries (default: ./out)")
-    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument("--out", type=Path, default=Path("out"), help="folder for the JSON summaries and ledger (default: ./out)")
+    run.add_argument("--glob", help="only files matching this pattern, e.g. '**/*.txt' (default: all article files)")
+    run.add_argument("--concurrency", type=int, default=8, help="articles in flight at once (default: 8)")
+    run.add_argument("--rpm", type=float, help="at most this many requests per minute")
+    run.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
+    run.add_argument("--prices", type=Path, help='JSON price table {"model": [usd_per_1M_in, usd_per_1M_out]}')
+    run.add_argument("--quiet", action="store_true", help="no progress bar or table; errors only")
     _common(run)
 
     sub.add_parser("schema", help="print the JSON schema sent to models")
@@ -82,56 +89,79 @@ def article_files(paths: list[Path]) -> list[Path]:
     return found
 
 
+def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
+    if path is None:
+        return None
+    from .errors import ConfigurationError
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {str(model): (float(p[0]), float(p[1])) for model, p in data.items()}
+    except (OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
+        raise ConfigurationError(f"--prices {path}: expected JSON like {{\"gpt-4o-mini\": [0.15, 0.60]}} "
+                                 f"(USD per million input and output tokens): {exc}") from exc
+
+
 def _run(args: argparse.Namespace) -> int:
-    from .errors import SummarizeError
     from .pipeline import Summarizer
+    from .progress import RichProgress
 
-    summarizer = Summarizer(model=args.model, base_url=args.base_url, fixtures=args.fixtures, mode=args.mode,
-                            output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries)
-    files = article_files(args.paths)
-    if not files:
-        print(f"summarize: no article files (.txt, .md) in {', '.join(map(str, args.paths))}", file=sys.stderr)
+    missing = [str(p) for p in args.paths if not p.exists()]
+    if missing:
+        print(f"summarize: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    rows: list[dict[str, Any]] = []
-    with summarizer:
-        for path in files:
-            try:
-                result = summarizer.run(path)
-            except SummarizeError as exc:
-                rows.append({"article": path.stem, "status": "failed", "error": exc.kind, "message": str(exc)})
-                continue
-            result.write(args.out)
-            s, u = result.summary, result.usage
-            rows.append({"article": result.article.id, "status": "replayed" if u.replayed == u.attempts else "done",
-                         "quotes": len(s.quotes), "events": len(s.events), "entities": len(s.entities),
-                         "attempts": u.attempts, "tokens": u.total_tokens})
-    failed = [r for r in rows if r["status"] == "failed"]
-    _print_table(rows, args.out, summarizer, quiet=args.quiet)
-    return 1 if failed else 0
+    summarizer = Summarizer(model=args.model, base_url=args.base_url, fixtures=args.fixtures, mode=args.mode,
+                            output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries,
+                            rpm=args.rpm, tpm=args.tpm)
+    progress = RichProgress(enabled=not args.quiet)
+    try:
+        report = summarizer.summarize_folder(args.paths, args.out, glob=args.glob, concurrency=args.concurrency,
+                                             resume=not args.no_resume, prices=_prices(args.prices), progress=progress)
+    except KeyboardInterrupt:
+        done = progress.report.finished if progress.report else 0
+        print(f"summarize: interrupted after {done} article(s); finished work is saved in {args.out}/. "
+              "Run the same command again to resume.", file=sys.stderr)
+        return 130
+    if report.total == 0:
+        print(f"summarize: no articles (.txt, .md, .json, .jsonl) in {', '.join(map(str, args.paths))}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        _table(report, summarizer)
+    for f in report.failures[:50]:
+        print(f"{f['article']}: {f['error']}: {f['message']}", file=sys.stderr)
+    if report.failed > 50:
+        print(f"... and {report.failed - 50} more failures: see {args.out}/ledger.jsonl", file=sys.stderr)
+    return 0 if report.ok else 1
 
 
-def _print_table(rows: list[dict[str, Any]], out: Path, summarizer: Any, *, quiet: bool) -> None:
-    if not quiet:
-        _table(rows, out, summarizer)
-    for r in rows:
-        if r["status"] == "failed":
-            print(f"{r['article']}: {r['error']}: {r['message']}", file=sys.stderr)
-
-
-def _table(rows: list[dict[str, Any]], out: Path, summarizer: Any) -> None:
+def _table(report: Any, summarizer: Any) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    columns = ("article", "status", "quotes", "events", "entities", "attempts", "tokens")
-    table = Table(title=f"summarize: {summarizer.settings.model}, {summarizer.prompt.id}, mode {summarizer.settings.mode.value}")
-    for col in columns:
-        table.add_column(col, justify="left" if col in ("article", "status") else "right", no_wrap=col == "article")
-    for r in rows:
-        table.add_row(*(str(r.get(c, "")) for c in columns), style="red" if r["status"] == "failed" else None)
     console = Console()
-    console.print(table)
-    ok = sum(r["status"] != "failed" for r in rows)
-    console.print(f"{ok} of {len(rows)} articles summarized; summaries in {out}/", highlight=False)
+    s = summarizer.settings
+    if report.total <= 50:
+        columns = ("article", "status", "quotes", "events", "entities", "attempts", "tokens")
+        table = Table(title=f"summarize: {s.model}, {summarizer.prompt.id}, mode {s.mode.value}")
+        for col in columns:
+            table.add_column(col, justify="left" if col in ("article", "status") else "right", no_wrap=col == "article")
+        for r in sorted(report.rows, key=lambda row: row["article"]):
+            status = "replayed" if r["status"] == "done" and r.get("replayed") == r.get("attempts") else r["status"]
+            tokens = (r.get("prompt_tokens") or 0) + (r.get("completion_tokens") or 0)
+            cells = [r["article"], status, r.get("quotes", ""), r.get("events", ""), r.get("entities", ""),
+                     r.get("attempts", ""), tokens or ""]
+            table.add_row(*map(str, cells), style="red" if r["status"] == "failed" else None)
+        console.print(table)
+    rate = report.finished / report.seconds if report.seconds else 0.0
+    cost = f"${report.cost_usd:.4f}" if report.cost_usd is not None else "unknown (model not in the price table)"
+    console.print(
+        f"{report.done + report.skipped} of {report.total} articles summarized "
+        f"({report.replayed} replayed, {report.skipped} skipped as already done, {report.failed} failed) "
+        f"in {report.seconds:.1f} s, {rate:.1f}/s; {report.requests} requests sent; "
+        f"live tokens {report.live_prompt_tokens} in / {report.live_completion_tokens} out, est. cost {cost}. "
+        f"Summaries and ledger.jsonl in {report.out}/",
+        highlight=False,
+    )
 
 
 def _fixtures(args: argparse.Namespace) -> int:

@@ -6,8 +6,13 @@ Terms:
   delay), or an answer object / string, which is wrapped into a chat completion for the request's
   output mode (see :func:`summarize.authoring.completion_body`).
 - **script**: the replies, used in order; when it runs out, ``default`` answers (a 500 if none).
-- **seen**: every request the server received, as :class:`Seen` (path, headers, JSON body), so tests can
-  count requests and check what left the client.
+- **seen**: every request the server received, as :class:`Seen` (path, headers, JSON body, arrival time
+  and the status answered), so tests can count requests and check what left the client.
+- **latency**: seconds every answer waits; **rate_limit**: requests per second allowed over any sliding
+  one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot frees.
+- **in flight**: requests being handled at once; ``max_in_flight`` is the most seen.
+- :func:`minimal_answer` answers any article with a small valid summary grounded in its text, for
+  runs over synthetic articles.
 
 It listens on 127.0.0.1 only, on a free port, in a background thread with its own event loop::
 
@@ -20,11 +25,12 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LoopbackServer", "Reply", "Seen"]
+__all__ = ["LoopbackServer", "Reply", "Seen", "minimal_answer"]
 
 
 @dataclass
@@ -44,17 +50,49 @@ class Seen:
     path: str
     headers: dict[str, str]
     body: Any
+    at: float = 0.0
+    status: int = 0
+    reply_headers: dict[str, str] = field(default_factory=dict)
+
+
+def _article_text(body: dict[str, Any]) -> str:
+    user = next((m.get("content") for m in reversed(body.get("messages", [])) if m.get("role") == "user"
+                 and "<article>" in str(m.get("content"))), "")
+    return str(user).split("<article>\n", 1)[-1].rsplit("\n</article>", 1)[0]
+
+
+def minimal_answer(body: dict[str, Any]) -> dict[str, Any]:
+    """A small valid answer for the article in a request: its first line as evidence, its first
+    quotation (if any) as a direct quote by "a spokesperson"."""
+    text = _article_text(body)
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "Untitled")
+    quotes = []
+    if "\u201c" in text and "\u201d" in text.split("\u201c", 1)[1]:
+        words = text.split("\u201c", 1)[1].split("\u201d", 1)[0]
+        quotes.append({"text": words, "speaker": "a spokesperson", "speaker_role": None, "kind": "direct", "cue": "said"})
+    return {
+        "title": first[:80], "published": None, "summary": f"The article reports: {first}",
+        "key_points": [first], "quotes": quotes, "entities": [],
+        "events": [{"description": first, "event_type": "other", "actors": [], "targets": [], "when": None,
+                    "where": None, "status": "reported", "evidence": first}],
+    }
 
 
 class LoopbackServer:
     """An OpenAI-compatible chat-completions server on 127.0.0.1 (see the module docstring)."""
 
     def __init__(self, script: list[Any] | None = None, *, default: Any = None,
-                 responder: Callable[[dict[str, Any]], Any] | None = None) -> None:
+                 responder: Callable[[dict[str, Any]], Any] | None = None, latency: float = 0.0,
+                 rate_limit: float | None = None) -> None:
         self.script = list(script or [])
         self.default = default
         self.responder = responder
+        self.latency = latency
+        self.rate_limit = rate_limit
         self.seen: list[Seen] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self._window: list[float] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -82,19 +120,42 @@ class LoopbackServer:
             return reply
         return Reply(200, completion_body(reply, body))
 
+    def _limited(self, now: float) -> Reply | None:
+        """A 429 when the sliding one-second window is full, else None (and the request takes a slot)."""
+        if self.rate_limit is None:
+            return None
+        with self._lock:
+            self._window = [t for t in self._window if t > now - 1.0]
+            if len(self._window) >= self.rate_limit:
+                wait_ms = max(1, int((self._window[0] + 1.0 - now) * 1000) + 1)
+                return Reply(429, {"error": {"message": "rate limited", "type": "rate_limit_exceeded"}},
+                             headers={"retry-after-ms": str(wait_ms), "retry-after": str(max(1, round(wait_ms / 1000)))})
+            self._window.append(now)
+        return None
+
     async def _handle(self, request: Any) -> Any:
         from aiohttp import web
 
+        now = time.monotonic()
         raw = await request.read()
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode("utf-8", "replace")
+        seen = Seen(request.path, dict(request.headers), body, at=now)
         with self._lock:
-            self.seen.append(Seen(request.path, dict(request.headers), body))
-        reply = self._next(body if isinstance(body, dict) else {})
-        if reply.delay:
-            await asyncio.sleep(reply.delay)
+            self.seen.append(seen)
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            limited = self._limited(now)
+            reply = limited or self._next(body if isinstance(body, dict) else {})
+            if limited is None and (reply.delay or self.latency):
+                await asyncio.sleep(reply.delay or self.latency)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        seen.status, seen.reply_headers = reply.status, dict(reply.headers)
         text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
         return web.Response(status=reply.status, text=text, headers=reply.headers, content_type="application/json")
 

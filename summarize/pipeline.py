@@ -13,11 +13,12 @@ Terms:
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -28,6 +29,9 @@ from .errors import ArticleError
 from .fixtures import Mode, write_json_atomic
 from .prompting import PromptTemplate, load_prompt
 from .schema import ArticleSummary, GroundingContext
+
+if TYPE_CHECKING:
+    from .batch import FolderReport
 
 __all__ = ["DOCUMENT_FORMAT", "Source", "SummaryResult", "Summarizer"]
 
@@ -147,6 +151,26 @@ class Summarizer:
         started = time.perf_counter()
         summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
+
+    def summarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:
+        """Summarize every article under ``sources`` (files or folders) into ``out``.
+
+        Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
+        is done, records every outcome in ``out/ledger.jsonl``, skips what an earlier run already did
+        (``resume=True``) and never stops for one article's failure. Options: ``glob``, ``concurrency``,
+        ``resume``, ``prices``, ``progress``. See :mod:`summarize.batch`.
+        """
+        return asyncio.run(self.asummarize_folder(sources, out, **options))
+
+    async def asummarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:
+        """Async :meth:`summarize_folder`."""
+        from .batch import arun_folder
+
+        listed = sources if isinstance(sources, list) else [sources]
+        try:
+            return await arun_folder(self, listed, out, **options)
+        finally:
+            await self.aclose()
 
     def close(self) -> None:
         """Release HTTP connections."""

@@ -1,0 +1,210 @@
+"""Folder runs: many articles, bounded concurrency, a ledger, resume and progress.
+
+Terms:
+
+- **folder run**: summarizing every article under some sources (see :func:`summarize.articles.iter_articles`)
+  into an output folder ``OUT``: one document per article at ``OUT/<article id>.json``, written
+  atomically as soon as it is done, and a line in the ledger (:mod:`summarize.ledger`) per outcome.
+- **workers**: ``concurrency`` coroutines taking articles from a small queue that a producer fills
+  while it walks the sources, so memory stays flat however many articles there are.
+- **outcome**: ``done`` (summarized now; ``replayed`` when every attempt came from fixtures),
+  ``skipped`` (done before with the same content and configuration: see resume), or ``failed`` with a
+  typed error. A failure never stops the run.
+- **resume**: running the same command again skips what is done and retries what failed. An
+  interrupted run (Ctrl-C, a crash, ``kill -9``) leaves only whole files: outputs are renamed into
+  place, ledger lines written in one call. A temporary file that a ``kill -9`` left behind
+  (``.<name>.json.<random>.tmp``) is removed when the next run starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .articles import Article, count_articles, iter_articles
+from .errors import ArticleError, SummarizeError
+from .ledger import Ledger, estimate_cost, fingerprint
+
+if TYPE_CHECKING:
+    from .pipeline import Summarizer
+
+__all__ = ["DEFAULT_CONCURRENCY", "FolderReport", "Progress", "arun_folder"]
+
+#: Sensible for OpenAI's first usage tier: about 500 requests and 200k tokens a minute for small models.
+DEFAULT_CONCURRENCY = 8
+_ROWS_KEPT = 200
+
+
+class Progress(Protocol):
+    """Receives a folder run's progress (the CLI shows it as a rich progress bar)."""
+
+    def start(self, total: int) -> None: ...
+    def update(self, report: FolderReport) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class FolderReport:
+    """What a folder run did. ``rows`` keeps the first articles' outcomes for display; ``failures`` all failures."""
+
+    out: Path
+    total: int = 0
+    done: int = 0
+    replayed: int = 0
+    skipped: int = 0
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    live_prompt_tokens: int = 0
+    live_completion_tokens: int = 0
+    requests: int = 0  # sent to a server: attempts not replayed, plus retries
+    cost_usd: float | None = 0.0
+    started: float = field(default_factory=time.perf_counter)
+    seconds: float = 0.0
+    interrupted: bool = False
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def finished(self) -> int:
+        """Articles with an outcome so far."""
+        return self.done + self.skipped + self.failed
+
+    @property
+    def ok(self) -> bool:
+        """Whether every article ended done or skipped."""
+        return not self.failures and not self.interrupted
+
+    def _record(self, entry: dict[str, Any]) -> None:
+        status = entry["status"]
+        if status == "failed":
+            self.failures.append(entry)
+        elif status == "skipped":
+            self.skipped += 1
+        else:
+            self.done += 1
+            self.replayed += int(entry.get("replayed") == entry.get("attempts") and entry.get("attempts", 0) > 0)
+        for name in ("prompt_tokens", "completion_tokens", "live_prompt_tokens", "live_completion_tokens"):
+            setattr(self, name, getattr(self, name) + int(entry.get(name) or 0))
+        self.requests += int(entry.get("attempts") or 0) - int(entry.get("replayed") or 0) + int(entry.get("retries") or 0)
+        cost = entry.get("cost_usd")
+        if cost is None and entry.get("live_prompt_tokens"):
+            self.cost_usd = None  # a model without a price: no total either
+        elif self.cost_usd is not None and cost:
+            self.cost_usd += cost
+        if len(self.rows) < _ROWS_KEPT:
+            self.rows.append(entry)
+        self.seconds = time.perf_counter() - self.started
+
+
+class _Run:
+    def __init__(self, summarizer: Summarizer, out: Path, *, resume: bool, prices: dict[str, tuple[float, float]] | None,
+                 progress: Progress | None) -> None:
+        from .pipeline import DOCUMENT_FORMAT
+
+        self.s = summarizer
+        self.out = out
+        self.ledger = Ledger(out)
+        self.previous = self.ledger.last_entries() if resume else {}
+        self.config = fingerprint(summarizer.settings, summarizer.prompt, DOCUMENT_FORMAT)
+        self.prices = prices
+        self.progress = progress
+        self.report = FolderReport(out=out)
+        self.seen: dict[str, str] = {}
+
+    def finish(self, entry: dict[str, Any]) -> None:
+        self.ledger.append(entry)
+        self.report._record(entry)
+        if self.progress is not None:
+            self.progress.update(self.report)
+
+    def _base(self, article_id: str, content_hash: str | None) -> dict[str, Any]:
+        return {"article": article_id, "content_hash": content_hash, "config": self.config}
+
+    async def handle(self, item: Article | ArticleError) -> None:
+        if isinstance(item, ArticleError):
+            self.finish({**self._base(item.article_id or "?", None), "status": "failed", "error": item.kind,
+                         "message": str(item)})
+            return
+        article = item
+        base = self._base(article.id, article.content_hash)
+        where = article.source_path or article.id
+        if article.id in self.seen:
+            self.finish({**base, "status": "failed", "error": "article",
+                         "message": f"Duplicate article id {article.id!r} ({where}; also {self.seen[article.id]}): rename one."})
+            return
+        self.seen[article.id] = where
+        prev = self.previous.get(article.id)
+        if (prev and prev.get("status") in ("done", "skipped") and prev.get("content_hash") == article.content_hash
+                and prev.get("config") == self.config and (self.out / f"{article.id}.json").exists()):
+            self.finish({**base, "status": "skipped"})
+            return
+        started = time.perf_counter()
+        try:
+            result = await self.s.arun(article)
+            result.write(self.out)
+        except SummarizeError as exc:
+            self.finish({**base, "status": "failed", "error": exc.kind, "message": str(exc),
+                         "seconds": round(time.perf_counter() - started, 3)})
+            return
+        except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
+            self.finish({**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"})
+            return
+        u = result.usage
+        self.finish({**base, "status": "done", "attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
+                     "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+                     "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
+                     "cost_usd": estimate_cost(self.s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, self.prices),
+                     "quotes": len(result.summary.quotes), "events": len(result.summary.events),
+                     "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)})
+
+
+def _remove_stale_temporaries(out: Path) -> None:
+    if out.is_dir():
+        for tmp in out.rglob(".*.json.*.tmp"):
+            tmp.unlink(missing_ok=True)
+
+
+async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out: str | Path, *,
+                      glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
+                      prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None) -> FolderReport:
+    """Summarize every article in ``sources`` into ``out`` (see the module docstring)."""
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    sources = [Path(s) for s in sources]
+    out = Path(out)
+    _remove_stale_temporaries(out)
+    run = _Run(summarizer, out, resume=resume, prices=prices, progress=progress)
+    run.report.total = count_articles(sources, glob=glob, exclude=out)
+    if progress is not None:
+        progress.start(run.report.total)
+    queue: asyncio.Queue[Article | ArticleError | None] = asyncio.Queue(maxsize=concurrency * 2)
+
+    async def produce() -> None:
+        for item in iter_articles(sources, glob=glob, exclude=out):
+            await queue.put(item)
+        for _ in range(concurrency):
+            await queue.put(None)
+
+    async def work() -> None:
+        while (item := await queue.get()) is not None:
+            await run.handle(item)
+
+    try:
+        await asyncio.gather(produce(), *(work() for _ in range(concurrency)))
+    except asyncio.CancelledError:
+        run.report.interrupted = True
+        raise
+    finally:
+        run.ledger.close()
+        run.report.seconds = time.perf_counter() - run.report.started
+        if progress is not None:
+            progress.stop()
+    return run.report

@@ -1,0 +1,124 @@
+"""The ledger of a folder run, the fingerprint that decides what a resume may skip, and costs.
+
+Terms:
+
+- **ledger**: ``OUT/ledger.jsonl``, one JSON object per line and per outcome, appended as each article
+  finishes: ``article``, ``content_hash``, ``config`` (the fingerprint), ``status`` (``done``, ``failed``
+  or ``skipped``), ``error`` (kind) and ``message`` when failed, ``attempts``, ``retries``, ``replayed``,
+  ``prompt_tokens``, ``completion_tokens`` (all answers) and ``live_prompt_tokens`` /
+  ``live_completion_tokens`` (answers a server produced in this run), ``cost_usd`` and ``seconds``, and
+  ``at`` (UTC time). Each line is written with one ``write`` call on a file opened for appending; a line
+  cut short by a crash is ignored when the ledger is read, and the next append starts a fresh line.
+- **fingerprint**: a hash of everything that changes the summary besides the article: model, prompt
+  version and text, output mode, sampling parameters, schema and document format. An article whose
+  last ledger line is ``done`` with the same content hash and fingerprint, and whose output file
+  exists, is skipped on resume; everything else is (re)done.
+- **price table**: USD per million input and output tokens by model. Cost is estimated from live
+  tokens only: replayed answers cost nothing. Override it with your own table; unknown models have no
+  estimate.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .fixtures import canonical_json
+from .prompting import PromptTemplate
+from .schema import model_schema
+
+__all__ = ["LEDGER_NAME", "PRICES", "Ledger", "estimate_cost", "fingerprint"]
+
+LEDGER_NAME = "ledger.jsonl"
+#: List prices (USD per 1M tokens: input, output) as published when this table was written. Override freely.
+PRICES: dict[str, tuple[float, float]] = {
+    "gpt-4o-mini": (0.15, 0.60),
+    "gpt-4o": (2.50, 10.00),
+    "gpt-4.1": (2.00, 8.00),
+    "gpt-4.1-mini": (0.40, 1.60),
+    "gpt-4.1-nano": (0.10, 0.40),
+    "o4-mini": (1.10, 4.40),
+}
+
+
+def estimate_cost(model: str, prompt_tokens: int, completion_tokens: int,
+                  prices: dict[str, tuple[float, float]] | None = None) -> float | None:
+    """Estimated USD for the tokens, or ``None`` for a model missing from the table.
+
+    A dated model name (``gpt-4o-mini-2024-07-18``) falls back to its base name.
+    """
+    table = PRICES if prices is None else prices
+    price = table.get(model)
+    if price is None:
+        base = next((name for name in sorted(table, key=len, reverse=True) if model.startswith(name + "-")), None)
+        price = table.get(base) if base else None
+    if price is None:
+        return None
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000
+
+
+def fingerprint(settings: Settings, prompt: PromptTemplate, document_format: int) -> str:
+    """The configuration fingerprint (see the module docstring)."""
+    parts = {
+        "model": settings.model,
+        "prompt": prompt.id,
+        "prompt_text": hashlib.sha256((prompt.system + "\0" + prompt.user).encode("utf-8")).hexdigest(),
+        "output_mode": settings.output_mode,
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "schema": hashlib.sha256(canonical_json(model_schema()).encode("utf-8")).hexdigest(),
+        "document": document_format,
+    }
+    return hashlib.sha256(canonical_json(parts).encode("utf-8")).hexdigest()[:16]
+
+
+class Ledger:
+    """Append-only JSON-lines record of a folder run's outcomes (see the module docstring)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.path = Path(folder) / LEDGER_NAME
+        self._fd: int | None = None
+
+    def last_entries(self) -> dict[str, dict[str, Any]]:
+        """The last readable entry per article; lines cut short by a crash are ignored."""
+        found: dict[str, dict[str, Any]] = {}
+        try:
+            f = self.path.open("rb")
+        except FileNotFoundError:
+            return found
+        with f:
+            for line in f:
+                try:
+                    entry = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(entry, dict) and isinstance(entry.get("article"), str):
+                    found[entry["article"]] = entry
+        return found
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """Write one entry as one line, in one ``write`` call."""
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            size = os.fstat(self._fd).st_size
+            if size and _last_byte(self.path) != b"\n":  # a line cut short by a crash: start afresh
+                os.write(self._fd, b"\n")
+        entry = {**entry, "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+        os.write(self._fd, (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def _last_byte(path: Path) -> bytes:
+    with path.open("rb") as f:
+        f.seek(-1, os.SEEK_END)
+        return f.read(1)

@@ -1,0 +1,178 @@
+"""Folder runs against a loopback server: concurrency, rate limits, failures, resume, interruption, records."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from summarize import Summarizer
+from summarize.ledger import LEDGER_NAME, estimate_cost
+from summarize.loopback import LoopbackServer, Reply, minimal_answer
+
+from .conftest import FAKE_KEY, ROOT, files_containing, write_synthetic_articles
+
+
+def _summarizer(server: LoopbackServer, fixtures: Path, **kw: Any) -> Summarizer:
+    return Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=fixtures, mode=kw.pop("mode", "live"), **kw)
+
+
+def _ledger(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in (out / LEDGER_NAME).read_text().splitlines() if line.strip()]
+
+
+def test_concurrency_is_bounded_and_reached_and_every_article_is_written(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 24)
+    with LoopbackServer(responder=minimal_answer, latency=0.1) as server:
+        report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=4)
+    assert server.max_in_flight == 4
+    assert report.ok and report.done == 24 and report.total == 24
+    assert len(list((tmp_path / "out").glob("*.json"))) == 24
+    entries = _ledger(tmp_path / "out")
+    assert len(entries) == 24 and {e["status"] for e in entries} == {"done"}
+    assert report.prompt_tokens == sum(e["prompt_tokens"] for e in entries) > 0
+    assert report.cost_usd == pytest.approx(estimate_cost("gpt-4o-mini", report.live_prompt_tokens, report.live_completion_tokens))
+
+
+def test_a_429_pauses_every_worker_and_no_article_fails(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 20)
+    with LoopbackServer(responder=minimal_answer, rate_limit=8) as server:
+        report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=8)
+    assert report.ok and report.done == 20
+    limited = [s for s in server.seen if s.status == 429]
+    assert limited, "the server never had to limit: the test proves nothing"
+    arrivals = sorted(s.at for s in server.seen)
+    for s in limited:  # after a 429 naming a wait, nobody sent a request until (close to) that time
+        resume_at = s.at + int(s.reply_headers["retry-after-ms"]) / 1000
+        early = [t for t in arrivals if s.at + 0.15 < t < resume_at - 0.15]
+        assert not early, f"{len(early)} request(s) arrived during the pause a 429 asked for"
+    assert report.requests == len(server.seen)
+
+
+def test_a_failed_article_is_recorded_and_the_run_goes_on_then_resume_redoes_only_it(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 6)
+
+    def flaky(body: dict[str, Any]) -> Any:
+        if "item 3 now" in json.dumps(body, ensure_ascii=False):
+            return Reply(400, {"error": {"message": "this article is refused"}})
+        return minimal_answer(body)
+
+    with LoopbackServer(responder=flaky) as server:
+        report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out")
+    assert not report.ok and report.done == 5
+    assert [(f["article"], f["error"]) for f in report.failures] == [("a00003", "provider")]
+    with LoopbackServer(responder=minimal_answer) as server:
+        again = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out")
+    assert again.ok and again.skipped == 5 and again.done == 1 and len(server.seen) == 1
+    (tmp_path / "in" / "a00001.txt").write_text("Minister acts on item 1\nA changed article with \u201cnew words\u201d.\n")
+    with LoopbackServer(responder=minimal_answer) as server:
+        changed = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out")
+        other_model = _summarizer(server, tmp_path / "fx", model="gpt-4.1-mini").summarize_folder(tmp_path / "in", tmp_path / "out")
+    assert changed.done == 1 and changed.skipped == 5
+    assert other_model.done == 6 and other_model.skipped == 0  # a new configuration redoes everything
+
+
+def test_jsonl_and_json_records_are_articles_and_bad_records_fail_alone(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    lines = [{"id": "r1", "title": "First", "published": "2024-07-16T10:00:00Z", "text": "First headline\nHe said \u201cyes indeed\u201d."},
+             {"body": "Second headline\nNo quotes here."}, {"title": "no text"}]
+    (folder / "feed.jsonl").write_text("\n".join(json.dumps(x) for x in lines) + "\n{not json\n", encoding="utf-8")
+    (folder / "more.json").write_text(json.dumps([{"content": "Third headline\nMore."}]), encoding="utf-8")
+    with LoopbackServer(responder=minimal_answer) as server:
+        report = _summarizer(server, tmp_path / "fx").summarize_folder(folder, tmp_path / "out")
+    assert report.total == 5 and report.done == 3
+    assert sorted(f["article"] for f in report.failures) == ["feed-3", "feed-4"]
+    doc = json.loads((tmp_path / "out" / "r1.json").read_text())
+    assert doc["article"]["published"] == "2024-07-16" and doc["article"]["title"] == "First"
+    assert doc["summary"]["quotes"][0]["text"] == "yes indeed"
+    assert (tmp_path / "out" / "feed-2.json").exists() and (tmp_path / "out" / "more-1.json").exists()
+
+
+def test_glob_selects_files_and_the_output_folder_is_never_read_as_input(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in" / "keep", 2)
+    write_synthetic_articles(tmp_path / "in" / "skip", 2, start=10)
+    with LoopbackServer(responder=minimal_answer) as server:
+        s = _summarizer(server, tmp_path / "fx")
+        report = s.summarize_folder(tmp_path / "in", tmp_path / "in" / "out", glob="keep/*.txt")
+        again = s.summarize_folder(tmp_path / "in", tmp_path / "in" / "out")
+    assert report.total == 2 and sorted(p.name for p in (tmp_path / "in" / "out" / "keep").iterdir()) == ["a00000.json", "a00001.json"]
+    assert again.total == 4  # the summaries under in/out are not articles
+
+
+def _cli(args: list[str], env_extra: dict[str, str]) -> subprocess.Popen[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    return subprocess.Popen([sys.executable, "-m", "summarize", *args], cwd=ROOT, env={**env, **env_extra},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _wait_for_outputs(out: Path, n: int, proc: subprocess.Popen[str], limit: float = 60) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and proc.poll() is None:
+        if len(list(out.glob("*.json"))) >= n:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"fewer than {n} outputs appeared; exit {proc.poll()}: {proc.stderr.read() if proc.stderr else ''}")
+
+
+def _all_valid_json(folder: Path) -> int:
+    count = 0
+    for p in folder.rglob("*.json"):
+        json.loads(p.read_text(encoding="utf-8"))
+        count += 1
+    return count
+
+
+def test_resume_after_kill_9_leaves_every_article_exactly_once(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 30)
+    out, fx = tmp_path / "out", tmp_path / "fx"
+    with LoopbackServer(responder=minimal_answer, latency=0.15) as server:
+        args = ["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(fx), "--base-url", server.url,
+                "--mode", "auto", "--concurrency", "3", "--quiet"]
+        proc = _cli(args, {"OPENAI_API_KEY": FAKE_KEY})
+        _wait_for_outputs(out, 6, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+        killed_at = len(server.seen)
+        assert proc.returncode == -signal.SIGKILL
+        done_before = {e["article"] for e in _ledger(out) if e["status"] == "done"}
+        assert 6 <= len(done_before) < 30
+        proc = _cli(args, {"OPENAI_API_KEY": FAKE_KEY})
+        proc.communicate(timeout=120)
+        assert proc.returncode == 0
+        resumed_requests = len(server.seen) - killed_at
+    assert sorted(p.stem for p in out.glob("*.json")) == [f"a{i:05d}" for i in range(30)]
+    assert _all_valid_json(out) == 30 and _all_valid_json(fx) >= 30 - len(done_before)
+    assert not list(out.rglob("*.tmp"))
+    final = {}
+    for e in _ledger(out):
+        final[e["article"]] = e["status"]
+    assert set(final.values()) <= {"done", "skipped"} and len(final) == 30
+    skipped = {e["article"] for e in _ledger(out) if e["status"] == "skipped"}
+    assert skipped == done_before
+    assert resumed_requests <= 30 - len(done_before)
+    assert files_containing(tmp_path, FAKE_KEY) == []
+
+
+def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+        proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"),
+                     "--base-url", server.url, "--mode", "live", "--concurrency", "4"], {"OPENAI_API_KEY": FAKE_KEY})
+        _wait_for_outputs(out, 4, proc)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+    assert proc.returncode == 130, stderr
+    assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
+    assert not list(out.rglob("*.tmp"))
+    n = _all_valid_json(out)
+    assert 4 <= n < 40
+    assert all(e["status"] == "done" for e in _ledger(out)) and len(_ledger(out)) >= n - 4
