@@ -28,9 +28,10 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-__all__ = ["LoopbackServer", "Reply", "Seen", "minimal_answer"]
+__all__ = ["LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
 
 
 @dataclass
@@ -76,6 +77,19 @@ def minimal_answer(body: dict[str, Any]) -> dict[str, Any]:
         "events": [{"description": first, "event_type": "other", "actors": [], "targets": [], "when": None,
                     "where": None, "status": "reported", "evidence": first}],
     }
+
+
+def write_synthetic_articles(folder: Path, n: int, *, start: int = 0) -> list[Path]:
+    """Write ``n`` small articles ``a00000.txt`` ... into ``folder``, each with one quotation that
+    :func:`minimal_answer` grounds."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(start, start + n):
+        path = folder / f"a{i:05d}.txt"
+        path.write_text(f"Minister acts on item {i}\nThe minister said \u201cwe will act on item {i} now\u201d on Monday.\n"
+                        f"Officials confirmed the plan for item {i}.\n", encoding="utf-8")
+        paths.append(path)
+    return paths
 
 
 class LoopbackServer:

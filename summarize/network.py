@@ -83,6 +83,8 @@ class RateLimiter:
         self._buckets = {name: _Bucket(limit / 60.0, clock()) for name, limit in (("requests", rpm), ("tokens", tpm)) if limit}
         self.paused_until = 0.0
         self.pauses = 0
+        #: (when, until) of each pause that extended the run's pause, by ``clock``; the first 10,000.
+        self.pause_log: list[tuple[float, float]] = []
 
     def reserve(self, tokens: int) -> float:
         """Take one request and ``tokens`` tokens from the budgets; returns how long to wait before sending."""
@@ -103,10 +105,13 @@ class RateLimiter:
     def pause(self, seconds: float) -> None:
         """Hold every request of the run for ``seconds`` (a server said so)."""
         with self._lock:
-            until = self.clock() + seconds
+            now = self.clock()
+            until = now + seconds
             if until > self.paused_until:
                 self.paused_until = until
                 self.pauses += 1
+                if len(self.pause_log) < 10_000:
+                    self.pause_log.append((now, until))
 
 
 @dataclass

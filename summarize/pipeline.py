@@ -27,6 +27,7 @@ from .client import ModelClient, Usage
 from .config import Settings
 from .errors import ArticleError
 from .fixtures import Mode, write_json_atomic
+from .network import RateLimiter
 from .prompting import PromptTemplate, load_prompt
 from .schema import ArticleSummary, GroundingContext
 
@@ -129,6 +130,11 @@ class Summarizer:
     def __repr__(self) -> str:
         s = self.settings
         return f"Summarizer(model={s.model!r}, mode={s.mode.value!r}, fixtures={str(s.fixtures)!r}, prompt={self.prompt.id!r})"
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The rate limiter every request of this Summarizer shares (budgets, and pauses after 429s)."""
+        return self._client.limiter
 
     def summarize(self, source: Source) -> ArticleSummary:
         """Summarize one article (an Article, a file path or raw text)."""

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from summarize.fixtures import FixtureStore, restored
+from summarize.loopback import write_synthetic_articles  # noqa: F401 - re-exported for tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -41,14 +42,3 @@ def files_containing(root: Path, needle: str) -> list[Path]:
     """Every file under ``root`` whose bytes contain ``needle``."""
     return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
-
-def write_synthetic_articles(folder: Path, n: int, *, start: int = 0) -> list[Path]:
-    """``n`` small articles, each with one quotation, that :func:`summarize.loopback.minimal_answer` grounds."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(start, start + n):
-        path = folder / f"a{i:05d}.txt"
-        path.write_text(f"Minister acts on item {i}\nThe minister said \u201cwe will act on item {i} now\u201d on Monday.\n"
-                        f"Officials confirmed the plan for item {i}.\n", encoding="utf-8")
-        paths.append(path)
-    return paths
