@@ -10,7 +10,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from summarize import locate, load_article
+from summarize import load_article, locate
+
+from .common import Figure
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,7 +27,7 @@ def _best(fn, repeat: int = 5, number: int = 20) -> float:
     return best
 
 
-def main() -> list[tuple[str, float, str]]:
+def main(quick: bool = False) -> list[Figure]:
     seeds = [load_article(p).text for p in sorted((ROOT / "seeds").glob("*.txt"))]
     text = ""
     while len(text) < 50_000:
@@ -43,7 +45,8 @@ def main() -> list[tuple[str, float, str]]:
     for name, fragment in cases.items():
         span = locate(text, fragment)
         seconds = _best(lambda f=fragment: locate(text, f))
-        figures.append((f"locate {name} on 50 KB", seconds * 1000, f"ms/call ({seconds / baseline:,.0f}x str.find; match={span.match.value if span else None})"))
+        figures.append(Figure(f"locate {name} on 50 KB (ms per call)", seconds * 1000, "<= 10",
+                              f"{seconds / baseline:,.0f}x str.find; match={span.match.value if span else None}"))
     # Cold: the article's normal form is built once per article and cached; this is that first call.
     from summarize.grounding import _normalize
 
@@ -52,10 +55,11 @@ def main() -> list[tuple[str, float, str]]:
         locate(text, cases["normalized"])
 
     seconds = _best(cold, number=5)
-    figures.append(("locate normalized, cold cache", seconds * 1000, f"ms/call ({seconds / baseline:,.0f}x str.find)"))
+    figures.append(Figure("locate normalized, cold cache (ms per call)", seconds * 1000, "<= 100",
+                          f"{seconds / baseline:,.0f}x str.find: builds the article's normal form once"))
     return figures
 
 
 if __name__ == "__main__":
-    for name, value, unit in main():
-        print(f"{name:32} {value:10.3f} {unit}")
+    for figure in main():
+        print(figure.line())

@@ -16,7 +16,8 @@ a name is used. The modules: ``schema`` (the result's models), ``articles`` (rea
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
+
+TYPE_CHECKING = False  # typing is not imported at start-up: the command line's --help stays fast
 
 __version__ = "0.1.0"
 
@@ -59,7 +60,7 @@ _EXPORTS = {
 __all__ = sorted([*_EXPORTS, "__version__"])
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'summarize' has no attribute {name!r}")

@@ -112,7 +112,9 @@ class _Run:
         self.s = summarizer
         self.out = out
         self.ledger = Ledger(out)
-        self.previous = self.ledger.last_entries() if resume else {}
+        # Only what a resume decision needs, as a small tuple per article: memory stays flat.
+        self.previous = {a: (e.get("status"), e.get("content_hash"), e.get("config"))
+                         for a, e in (self.ledger.last_entries() if resume else {}).items()}
         self.config = fingerprint(summarizer.settings, summarizer.prompt, DOCUMENT_FORMAT)
         self.prices = prices
         self.progress = progress
@@ -141,9 +143,9 @@ class _Run:
                          "message": f"Duplicate article id {article.id!r} ({where}; also {self.seen[article.id]}): rename one."})
             return
         self.seen[article.id] = where
-        prev = self.previous.get(article.id)
-        if (prev and prev.get("status") in ("done", "skipped") and prev.get("content_hash") == article.content_hash
-                and prev.get("config") == self.config and (self.out / f"{article.id}.json").exists()):
+        status, content_hash, config = self.previous.get(article.id, (None, None, None))
+        if (status in ("done", "skipped") and content_hash == article.content_hash and config == self.config
+                and (self.out / f"{article.id}.json").exists()):
             self.finish({**base, "status": "skipped"})
             return
         started = time.perf_counter()

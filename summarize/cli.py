@@ -16,12 +16,14 @@ so ``summarize --help`` starts fast.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
-from typing import Any
 
 from . import __version__
+
+TYPE_CHECKING = False  # neither typing, json nor pathlib is imported before a command needs it
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
 __all__ = ["main"]
 
@@ -50,14 +52,14 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="summarize article files or folders",
                          description="Summarize article files (.txt, .md; .json/.jsonl records) or every such "
                                      "file in folders, concurrently, with a ledger and resume.")
-    run.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    run.add_argument("--out", type=Path, default=Path("out"), help="folder for the JSON summaries and ledger (default: ./out)")
+    run.add_argument("paths", nargs="+", metavar="PATH")
+    run.add_argument("--out", default="out", help="folder for the JSON summaries and ledger (default: ./out)")
     run.add_argument("--glob", help="only files matching this pattern, e.g. '**/*.txt' (default: all article files)")
     run.add_argument("--concurrency", type=int, default=8, help="articles in flight at once (default: 8)")
     run.add_argument("--rpm", type=float, help="at most this many requests per minute")
     run.add_argument("--tpm", type=float, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
-    run.add_argument("--prices", type=Path, help='JSON price table {"model": [usd_per_1M_in, usd_per_1M_out]}')
+    run.add_argument("--prices", help='JSON price table {"model": [usd_per_1M_in, usd_per_1M_out]}')
     run.add_argument("--quiet", action="store_true", help="no progress bar or table; errors only")
     _common(run)
 
@@ -66,14 +68,14 @@ def _parser() -> argparse.ArgumentParser:
     fx = sub.add_parser("fixtures", help="author or rekey fixtures")
     fxsub = fx.add_subparsers(dest="fixtures_command", required=True, metavar="ACTION")
     author = fxsub.add_parser("author", help="record hand-written answers for one article as fixtures")
-    author.add_argument("article", type=Path)
-    author.add_argument("answers", nargs="+", type=Path, metavar="ANSWER",
+    author.add_argument("article")
+    author.add_argument("answers", nargs="+", metavar="ANSWER",
                         help="answer JSON files, in order; all but the last must fail validation (a reask sequence)")
     author.add_argument("--author", required=True, help="who wrote the answers")
     author.add_argument("--note", required=True, help="why and how they were written")
     author.add_argument("--fixtures", default="fixtures")
     rekey = fxsub.add_parser("rekey", help="re-record fixtures under the current prompt and schema")
-    rekey.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    rekey.add_argument("paths", nargs="+", metavar="PATH")
     rekey.add_argument("--fixtures", default="fixtures")
     return parser
 
@@ -92,6 +94,8 @@ def article_files(paths: list[Path]) -> list[Path]:
 def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
     if path is None:
         return None
+    import json
+
     from .errors import ConfigurationError
 
     try:
@@ -102,9 +106,23 @@ def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
                                  f"(USD per million input and output tokens): {exc}") from exc
 
 
+def _paths(args: argparse.Namespace, *names: str) -> None:
+    """Turn the string options ``names`` into Paths, once a command runs (pathlib stays out of start-up)."""
+    from pathlib import Path
+
+    for name in names:
+        value = getattr(args, name, None)
+        if isinstance(value, list):
+            setattr(args, name, [Path(v) for v in value])
+        elif value is not None:
+            setattr(args, name, Path(value))
+
+
 def _run(args: argparse.Namespace) -> int:
     from .pipeline import Summarizer
     from .progress import RichProgress
+
+    _paths(args, "paths", "out", "prices")
 
     missing = [str(p) for p in args.paths if not p.exists()]
     if missing:
@@ -165,7 +183,11 @@ def _table(report: Any, summarizer: Any) -> None:
 
 
 def _fixtures(args: argparse.Namespace) -> int:
+    import json
+
     from .authoring import author_fixtures, rekey_fixtures
+
+    _paths(args, "paths", "article", "answers")
 
     if args.fixtures_command == "author":
         answers = [json.loads(p.read_text(encoding="utf-8")) for p in args.answers]
@@ -187,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return _run(args)
         if args.command == "schema":
+            import json
+
             from .schema import model_schema
 
             print(json.dumps(model_schema(), indent=2))

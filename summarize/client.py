@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 from contextvars import ContextVar
+from functools import lru_cache
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +39,7 @@ from .errors import (
 )
 from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureTransport
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
-from .schema import ArticleSummary, GroundingContext, model_schema
+from .schema import GROUNDING, ArticleSummary, GroundingContext, _cached_schema
 
 __all__ = ["ModelClient", "Usage"]
 
@@ -89,24 +90,31 @@ class Usage:
         return self.attempts + self.retries
 
 
-class _Wire(ArticleSummary):
-    """ArticleSummary as the model sees it: the strict schema, no span fields."""
+@lru_cache(maxsize=1)
+def _wire_model() -> type[ArticleSummary]:
+    """ArticleSummary as the model sees it: the strict schema, no span fields.
 
-    @classmethod
-    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:  # type: ignore[override]
-        return model_schema(ArticleSummary)
+    It is already an instructor ``ResponseSchema``, so instructor does not build a wrapper class on
+    every call (that cost milliseconds per article in folder runs).
+    """
+    import instructor
+
+    def model_json_schema(cls: type, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return _cached_schema(ArticleSummary)  # only serialized, never mutated, by instructor and openai
+
+    # Named ArticleSummary: the name appears in the schema and in reask messages the model reads.
+    return type("ArticleSummary", (ArticleSummary, instructor.ResponseSchema),
+                {"model_json_schema": classmethod(model_json_schema), "__module__": __name__})
 
 
-_Wire.__name__ = "ArticleSummary"  # the schema name the model sees
-
-
+@lru_cache(maxsize=8)
 def _request_options(output_mode: str) -> tuple[str, dict[str, Any]]:
     """The instructor mode name and extra create() arguments for an output mode.
 
     instructor sends neither ``json_schema`` nor tools with ``"strict": true``, so for those two modes
     the whole ``response_format`` / ``tools`` field is set here (``extra_body`` replaces instructor's).
     """
-    schema = model_schema(ArticleSummary)
+    schema = _cached_schema(ArticleSummary)
     strict_format = {"type": "json_schema", "json_schema": {"name": "ArticleSummary", "strict": True, "schema": schema}}
     strict_tool = {"type": "function", "function": {"name": "ArticleSummary", "description": schema.get("description", ""),
                                                     "parameters": schema, "strict": True}}
@@ -179,7 +187,7 @@ class ModelClient:
     @property
     def recorded(self) -> list[Path]:
         """The fixture files this client has written."""
-        return [p for t in self._transports for p in t.recorded]
+        return [p for t in self._transports for p in t.recorded]  # at most the latest 10,000 per transport
 
     # -- construction ---------------------------------------------------------------------------
     def _transport(self) -> FixtureTransport:
@@ -234,9 +242,8 @@ class ModelClient:
         kwargs: dict[str, Any] = {
             "model": s.model,
             "messages": messages,
-            "response_model": _Wire,
+            "response_model": _wire_model(),
             "max_retries": s.max_reasks,
-            "context": {"article": context},
             **extra,
         }
         if s.temperature is not None:
@@ -253,7 +260,10 @@ class ModelClient:
             self._sync = self._instructor(is_async=False)
         usage = Usage()
         retried: list[str] = []
-        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried)
+        # The grounding context reaches the validators through a context variable, not instructor's
+        # ``context=``: instructor renders messages as Jinja templates whenever that is given, and an
+        # article containing "{{" or "{%" must stay data.
+        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried), GROUNDING.set(context)
         try:
             result = self._sync.chat.completions.create(**self._create_kwargs(messages, context))
         except Exception as exc:
@@ -262,6 +272,7 @@ class ModelClient:
             usage.retries = len(retried)
             _CALL.reset(tokens[0])
             RETRY_LOG.reset(tokens[1])
+            GROUNDING.reset(tokens[2])
         return _plain(result), usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
@@ -272,7 +283,10 @@ class ModelClient:
             self._async, self._async_loop = self._instructor(is_async=True), loop
         usage = Usage()
         retried: list[str] = []
-        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried)
+        # The grounding context reaches the validators through a context variable, not instructor's
+        # ``context=``: instructor renders messages as Jinja templates whenever that is given, and an
+        # article containing "{{" or "{%" must stay data.
+        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried), GROUNDING.set(context)
         try:
             result = await self._async.chat.completions.create(**self._create_kwargs(messages, context))
         except Exception as exc:
@@ -281,6 +295,7 @@ class ModelClient:
             usage.retries = len(retried)
             _CALL.reset(tokens[0])
             RETRY_LOG.reset(tokens[1])
+            GROUNDING.reset(tokens[2])
         return _plain(result), usage
 
     def close(self) -> None:

@@ -31,6 +31,7 @@ import json
 import os
 import re
 import tempfile
+from collections import deque
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -213,7 +214,7 @@ class FixtureTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         self.mode = Mode(mode)
         self.inner = inner
         self.provenance = provenance
-        self.recorded: list[Path] = []
+        self.recorded: deque[Path] = deque(maxlen=10_000)  # the latest files written, for the authoring tools
 
     # -- the two entry points -------------------------------------------------------------------
     def handle_request(self, request: httpx.Request) -> httpx.Response:
@@ -255,6 +256,8 @@ class FixtureTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         content = request.read()
         stripped = httpx.Request(request.method, request.url, headers=headers, content=content,
                                  extensions=request.extensions)
+        if self.mode is Mode.LIVE:
+            return stripped, labels, None  # no fixtures: no need to read the body
         try:
             body = json.loads(content) if content else None
         except ValueError:

@@ -19,6 +19,7 @@ Everything here is pure string work: no models, no I/O. :func:`locate` is the pu
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -83,7 +84,7 @@ class _Normalized:
     """A normal form and, for each of its characters, the offset of the original character it came from."""
 
     text: str
-    origin: list[int] | None  # None means the identity map (nothing changed length)
+    origin: array[int] | None  # None means the identity map (nothing changed length)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a ``[start, end)`` range of the normal form back to the original text."""
@@ -97,13 +98,15 @@ def normalize(text: str) -> str:
     return _normalize(text).text
 
 
-@lru_cache(maxsize=256)
+# Small on purpose: an answer's quotes are validated one after another, so the article being checked is
+# always the latest entry; a large cache would hold many long articles and their offset maps.
+@lru_cache(maxsize=8)
 def _normalize(text: str) -> _Normalized:
     folded = text.translate(_FOLD)
     if not _RESIZES.search(folded):
         return _Normalized(folded, None)
     parts: list[str] = []
-    origin: list[int] = []
+    origin = array("l")  # 8 bytes an offset, not a Python int object each
     pos = 0
     for m in _SPECIAL.finditer(folded):
         start = m.start()
@@ -196,7 +199,7 @@ _OPEN = "\u201c\u201e\u00ab"
 _CLOSE = "\u201d\u00bb"
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=8)
 def quoted_regions(text: str) -> tuple[tuple[int, int], ...]:
     """The ``(start, end)`` ranges of text that stand between double quotation marks.
 

@@ -147,6 +147,15 @@ class LoopbackServer:
             self._window.append(now)
         return None
 
+    async def _stats(self, request: Any) -> Any:
+        from aiohttp import web
+
+        with self._lock:
+            statuses: dict[str, int] = {}
+            for seen in self.seen:
+                statuses[str(seen.status)] = statuses.get(str(seen.status), 0) + 1
+            return web.json_response({"requests": len(self.seen), "max_in_flight": self.max_in_flight, "statuses": statuses})
+
     async def _handle(self, request: Any) -> Any:
         from aiohttp import web
 
@@ -181,6 +190,7 @@ class LoopbackServer:
 
         async def serve() -> None:
             app = web.Application()
+            app.router.add_route("GET", "/_stats", self._stats)
             app.router.add_route("POST", "/{tail:.*}", self._handle)
             self._runner = web.AppRunner(app, access_log=None)
             await self._runner.setup()
@@ -214,3 +224,29 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Serve :func:`minimal_answer` in this process until killed; prints the base URL on one line.
+
+    ``python -m summarize.loopback [--latency S] [--rate-limit R]``. ``GET /_stats`` reports the requests
+    seen, their statuses and the most in flight at once. Benchmarks run it in a separate process so that
+    the server's work does not share the measured process's interpreter.
+    """
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m summarize.loopback")
+    parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--rate-limit", type=float, default=None)
+    args = parser.parse_args(argv)
+    server = LoopbackServer(responder=minimal_answer, latency=args.latency, rate_limit=args.rate_limit).start()
+    print(server.url, flush=True)
+    try:
+        sys.stdin.read()  # until the parent closes our input or kills us
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

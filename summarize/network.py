@@ -33,6 +33,9 @@ from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception
 
 __all__ = ["RETRY_LOG", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
 
+# Keep as many connections alive as a folder run keeps requests in flight: httpx's default of 20 kept
+# alive closed and reopened connections all through runs with more workers than that.
+_LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=30)
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 #: Retried attempts of the current article (status code or exception name), when a client sets one.
@@ -95,6 +98,11 @@ class RateLimiter:
                 wait = max(wait, bucket.take(1 if name == "requests" else tokens, now))
             return wait
 
+    @property
+    def counts_tokens(self) -> bool:
+        """Whether a tokens-per-minute budget is set (only then are answers' token counts read)."""
+        return "tokens" in self._buckets
+
     def settle(self, estimated: int, actual: int) -> None:
         """Correct the token budget once the real token count of a request is known."""
         with self._lock:
@@ -147,13 +155,14 @@ class RetryPolicy:
         return random.uniform(0.5, 1.0) * min(self.cap, self.base * 2 ** (attempt - 1))
 
 
+_MAX_TOKENS = re.compile(rb'"max(?:_completion)?_tokens"\s*:\s*(\d+)')
+
+
 def _estimate_tokens(request: httpx.Request) -> int:
-    size = len(request.content or b"")
-    try:
-        max_out = json.loads(request.content).get("max_tokens") or 1000
-    except (ValueError, AttributeError):
-        max_out = 1000
-    return size // 4 + int(max_out)
+    """About four bytes a token for the prompt, plus the output allowance (1000 when none is set)."""
+    content = request.content or b""
+    m = _MAX_TOKENS.search(content)
+    return len(content) // 4 + (int(m.group(1)) if m else 1000)
 
 
 def _used_tokens(response: httpx.Response) -> int | None:
@@ -199,7 +208,7 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or httpx.HTTPTransport()
+        inner = self.inner = self.inner or httpx.HTTPTransport(limits=_LIMITS)
 
         def send() -> httpx.Response:
             estimate = _estimate_tokens(request)
@@ -214,7 +223,7 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return self._controller(Retrying)(send)  # type: ignore[operator]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or httpx.AsyncHTTPTransport()
+        inner = self.inner = self.inner or httpx.AsyncHTTPTransport(limits=_LIMITS)
 
         async def send() -> httpx.Response:
             estimate = _estimate_tokens(request)
@@ -229,6 +238,8 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         return await self._controller(AsyncRetrying)(send)  # type: ignore[operator]
 
     def _settle(self, estimate: int, response: httpx.Response) -> None:
+        if not self.limiter.counts_tokens:
+            return
         used = _used_tokens(response) if response.status_code == 200 else 0
         self.limiter.settle(estimate, used if used is not None else estimate)
 

@@ -8,8 +8,9 @@ Terms:
   and recording where (its :class:`~summarize.grounding.Span`). Spans are computed here, by the
   library, never asked of the model.
 - **grounding context**: the article the answer is checked against. Validators find it in pydantic's
-  validation context under the key ``"article"`` (a :class:`GroundingContext`). Without one (loading a
-  saved summary, say) the models validate their shape only.
+  validation context under the key ``"article"`` (a :class:`GroundingContext`), or else in the context
+  variable :data:`GROUNDING`. Without either (loading a saved summary, say) the models validate their
+  shape only.
 
 The JSON schema that models see is produced by :func:`model_schema` from the same classes: span fields
 are hidden from it, and it satisfies OpenAI's strict structured-output rules. The validators raise
@@ -19,10 +20,13 @@ No I/O happens here.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import re
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
+from functools import lru_cache
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -37,6 +41,7 @@ __all__ = [
     "Event",
     "EventStatus",
     "EventType",
+    "GROUNDING",
     "GroundingContext",
     "MatchKind",
     "Precision",
@@ -143,12 +148,16 @@ def _clip(s: str, n: int = 160) -> str:
     return s if len(s) <= n else s[: n - 3] + "..."
 
 
+#: The grounding context of the answer being validated, when set by the caller (the model client sets
+#: it around each call). An explicit ``context={"article": ...}`` given to pydantic wins.
+GROUNDING: ContextVar[GroundingContext | None] = ContextVar("summarize_grounding", default=None)
+
+
 def _context(info: ValidationInfo) -> GroundingContext | None:
     ctx = info.context
-    if isinstance(ctx, dict):
-        found = ctx.get("article")
-        return found if isinstance(found, GroundingContext) else None
-    return None
+    if isinstance(ctx, dict) and isinstance(ctx.get("article"), GroundingContext):
+        return ctx["article"]
+    return GROUNDING.get()
 
 
 class _Model(BaseModel):
@@ -333,6 +342,12 @@ def model_schema(model: type[BaseModel] = ArticleSummary) -> dict[str, Any]:
     tokens (``title``, except the root's, which names the schema) are dropped. Library-computed fields
     (spans) are absent.
     """
+    return copy.deepcopy(_cached_schema(model))
+
+
+@lru_cache(maxsize=8)
+def _cached_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """Built once per model (pydantic takes milliseconds); callers of the cache must not mutate it."""
     return {"title": model.__name__, **_strict(model.model_json_schema())}  # instructor names tools by the title
 
 

@@ -162,3 +162,14 @@ def test_other_output_modes_work_against_a_compatible_server(output_mode: str) -
         assert fn["strict"] is True and fn["parameters"]["additionalProperties"] is False
     else:
         assert "response_format" not in body or body["response_format"]["type"] != "json_schema"
+
+
+def test_template_syntax_in_an_article_stays_data() -> None:
+    from summarize.loopback import minimal_answer
+
+    text = "Braces {{ 7*7 }} and {% if x %}tags{% endif %} in a headline\nHe said \u201cwe keep {{ literal }} braces\u201d."
+    with LoopbackServer(responder=minimal_answer) as server:
+        summary = _live(server).summarize(text)
+    sent = server.seen[0].body["messages"][-1]["content"]
+    assert "{{ 7*7 }}" in sent and "{% if x %}" in sent and "49" not in sent
+    assert summary.quotes[0].text == "we keep {{ literal }} braces"

@@ -1,0 +1,71 @@
+"""Bench 5: peak memory of a replayed folder run over 10,000 articles ÷ over 1,000 (target ≤ 1.2).
+
+Each run is a separate ``summarize run`` process whose peak RSS is read with ``wait4``. The fixtures
+are built from one real recording: the first article is recorded through the pipeline against the
+loopback server, and every other article's exchange is the same request with its own article message
+(so its own key) and the answer the server would give. A replay miss would fail the run, so the
+replay proves the fixtures match what the pipeline sends.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import tempfile
+from pathlib import Path
+
+from summarize import Summarizer, load_article
+from summarize.authoring import completion_body
+from summarize.fixtures import FixtureStore, readable, request_key, write_json_atomic
+from summarize.loopback import minimal_answer, write_synthetic_articles
+
+from .common import FAKE_KEY, PYTHON, Figure, run_child
+from .server import ServerProcess
+
+SMALL, LARGE = 1_000, 10_000
+
+
+def _fixtures(root: Path, paths: list[Path]) -> Path:
+    fx = root / "fx"
+    with ServerProcess() as server:
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="record", fixtures=fx)
+        s.run(paths[0])
+    [(_, template)] = FixtureStore(fx).for_article(paths[0].stem)
+    from summarize.fixtures import restored
+
+    body = restored(template["request"]["body"])
+    prompt = s.prompt
+    for path in paths[1:]:
+        article = load_article(path)
+        request = copy.copy(body)
+        request["messages"] = [body["messages"][0], prompt.messages(article)[1]]
+        key = request_key(request)
+        data = {**template, "key": key, "article": article.id,
+                "request": {**template["request"], "body": readable(request)},
+                "response": {"status": 200, "body": readable(completion_body(minimal_answer(request), request))}}
+        write_json_atomic(FixtureStore(fx).path_for(article.id, key), data)
+    return fx
+
+
+def main(quick: bool = False) -> list[Figure]:
+    small, large = (200, 2_000) if quick else (SMALL, LARGE)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        paths = write_synthetic_articles(root / "large", large)
+        (root / "small").mkdir()
+        for p in paths[:small]:
+            (root / "small" / p.name).symlink_to(p)
+        fx = _fixtures(root, paths)
+        figures = {}
+        for name in ("small", "large"):
+            seconds, rss, _ = run_child([PYTHON, "-m", "summarize", "run", str(root / name), "--out", str(root / f"out-{name}"),
+                                         "--fixtures", str(fx), "--quiet"])
+            written = sum(1 for _ in (root / f"out-{name}").glob("*.json"))
+            assert written == (small if name == "small" else large), f"{name}: {written} outputs"
+            figures[name] = (seconds, rss)
+        ledger = (root / "out-large" / "ledger.jsonl").read_text().splitlines()
+        assert all(json.loads(line)["status"] == "done" for line in ledger)
+    (s_sec, s_rss), (l_sec, l_rss) = figures["small"], figures["large"]
+    return [Figure(f"memory: peak RSS {large:,} / {small:,} articles", l_rss / s_rss, "<= 1.2",
+                   f"{s_rss / 1024:.0f} MiB vs {l_rss / 1024:.0f} MiB; {s_sec:.1f} s vs {l_sec:.1f} s "
+                   f"({large / l_sec:.0f} articles/s replayed)")]
