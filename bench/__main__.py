@@ -6,7 +6,6 @@ import argparse
 import importlib
 import time
 
-from .common import Figure
 
 BENCHES = ["concurrency", "ratelimit", "replay", "startup", "memory", "locate"]
 

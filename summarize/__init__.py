@@ -57,7 +57,42 @@ _EXPORTS = {
     "normalize": "grounding",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "Article",
+    "ArticleError",
+    "ArticleSummary",
+    "AuthenticationError",
+    "ConfigurationError",
+    "Entity",
+    "EntityType",
+    "Event",
+    "EventStatus",
+    "EventType",
+    "FixtureStore",
+    "FixtureTransport",
+    "InvalidOutputError",
+    "MatchKind",
+    "Mode",
+    "Precision",
+    "ProviderError",
+    "Quote",
+    "QuoteKind",
+    "RefusalError",
+    "ReplayMissError",
+    "Span",
+    "SummarizeError",
+    "Summarizer",
+    "SummaryResult",
+    "TimeRef",
+    "TruncatedOutputError",
+    "__version__",
+    "article_from_text",
+    "load_article",
+    "load_prompt",
+    "locate",
+    "model_schema",
+    "normalize",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -82,6 +82,7 @@ def test_help_does_not_import_heavy_modules() -> None:
 
 def test_public_api_is_sorted_and_every_name_resolves() -> None:
     assert summarize.__all__ == sorted(summarize.__all__)
+    assert set(summarize.__all__) == {*summarize._EXPORTS, "__version__"}
     for name in summarize.__all__:
         assert getattr(summarize, name) is not None
     with pytest.raises(AttributeError):
