@@ -130,42 +130,52 @@ class _Run:
     def _base(self, article_id: str, content_hash: str | None) -> dict[str, Any]:
         return {"article": article_id, "content_hash": content_hash, "config": self.config}
 
-    async def handle(self, item: Article | ArticleError) -> None:
+    def triage(self, item: Article | ArticleError) -> tuple[Article, dict[str, Any]] | None:
+        """Settle what needs no model (bad input, duplicates, resumed work); else the article to summarize."""
         if isinstance(item, ArticleError):
             self.finish({**self._base(item.article_id or "?", None), "status": "failed", "error": item.kind,
                          "message": str(item)})
-            return
+            return None
         article = item
         base = self._base(article.id, article.content_hash)
         where = article.source_path or article.id
         if article.id in self.seen:
             self.finish({**base, "status": "failed", "error": "article",
                          "message": f"Duplicate article id {article.id!r} ({where}; also {self.seen[article.id]}): rename one."})
-            return
+            return None
         self.seen[article.id] = where
         status, content_hash, config = self.previous.get(article.id, (None, None, None))
         if (status in ("done", "skipped") and content_hash == article.content_hash and config == self.config
                 and (self.out / f"{article.id}.json").exists()):
             self.finish({**base, "status": "skipped"})
-            return
-        started = time.perf_counter()
-        try:
-            result = await self.s.arun(article)
-            result.write(self.out)
-        except SummarizeError as exc:
-            self.finish({**base, "status": "failed", "error": exc.kind, "message": str(exc),
-                         "seconds": round(time.perf_counter() - started, 3)})
-            return
-        except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
-            self.finish({**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"})
-            return
-        u = result.usage
-        self.finish({**base, "status": "done", "attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
-                     "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-                     "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
-                     "cost_usd": estimate_cost(self.s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, self.prices),
-                     "quotes": len(result.summary.quotes), "events": len(result.summary.events),
-                     "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)})
+            return None
+        return article, base
+
+    async def handle(self, item: Article | ArticleError) -> None:
+        job = self.triage(item)
+        if job is not None:
+            self.finish(await summarize_one(self.s, job[0], self.out, job[1], self.prices))
+
+
+async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[str, Any],
+                        prices: dict[str, tuple[float, float]] | None) -> dict[str, Any]:
+    """Summarize one article, write its document, and return its ledger entry (never raises for the article)."""
+    started = time.perf_counter()
+    try:
+        result = await s.arun(article)
+        result.write(out)
+    except SummarizeError as exc:
+        return {**base, "status": "failed", "error": exc.kind, "message": str(exc),
+                "seconds": round(time.perf_counter() - started, 3)}
+    except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
+        return {**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"}
+    u = result.usage
+    return {**base, "status": "done", "attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
+            "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+            "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
+            "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices),
+            "quotes": len(result.summary.quotes), "events": len(result.summary.events),
+            "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)}
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -176,10 +186,15 @@ def _remove_stale_temporaries(out: Path) -> None:
 
 async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out: str | Path, *,
                       glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
-                      prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None) -> FolderReport:
-    """Summarize every article in ``sources`` into ``out`` (see the module docstring)."""
-    if concurrency < 1:
-        raise ValueError("concurrency must be at least 1")
+                      prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None,
+                      workers: int = 1) -> FolderReport:
+    """Summarize every article in ``sources`` into ``out`` (see the module docstring).
+
+    ``workers`` > 1 spreads the articles over that many processes (see :mod:`summarize.workers`), for
+    runs that are bound by this process's CPU rather than by the server.
+    """
+    if concurrency < 1 or workers < 1:
+        raise ValueError("concurrency and workers must be at least 1")
     sources = [Path(s) for s in sources]
     out = Path(out)
     _remove_stale_temporaries(out)
@@ -187,20 +202,14 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
     run.report.total = count_articles(sources, glob=glob, exclude=out)
     if progress is not None:
         progress.start(run.report.total)
-    queue: asyncio.Queue[Article | ArticleError | None] = asyncio.Queue(maxsize=concurrency * 2)
-
-    async def produce() -> None:
-        for item in iter_articles(sources, glob=glob, exclude=out):
-            await queue.put(item)
-        for _ in range(concurrency):
-            await queue.put(None)
-
-    async def work() -> None:
-        while (item := await queue.get()) is not None:
-            await run.handle(item)
-
+    items = iter_articles(sources, glob=glob, exclude=out)
     try:
-        await asyncio.gather(produce(), *(work() for _ in range(concurrency)))
+        if workers > 1:
+            from .workers import run_in_processes
+
+            await run_in_processes(run, items, workers=workers, concurrency=concurrency)
+        else:
+            await _run_here(run, items, concurrency)
     except asyncio.CancelledError:
         run.report.interrupted = True
         raise
@@ -210,3 +219,19 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
         if progress is not None:
             progress.stop()
     return run.report
+
+
+async def _run_here(run: _Run, items: Iterable[Article | ArticleError], concurrency: int) -> None:
+    queue: asyncio.Queue[Article | ArticleError | None] = asyncio.Queue(maxsize=concurrency * 2)
+
+    async def produce() -> None:
+        for item in items:
+            await queue.put(item)
+        for _ in range(concurrency):
+            await queue.put(None)
+
+    async def work() -> None:
+        while (item := await queue.get()) is not None:
+            await run.handle(item)
+
+    await asyncio.gather(produce(), *(work() for _ in range(concurrency)))

@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", help="folder for the JSON summaries and ledger (default: ./out)")
     run.add_argument("--glob", help="only files matching this pattern, e.g. '**/*.txt' (default: all article files)")
     run.add_argument("--concurrency", type=int, default=8, help="articles in flight at once (default: 8)")
+    run.add_argument("--workers", type=int, default=1,
+                     help="processes sharing the concurrency, for runs bound by this machine's CPU (default: 1)")
     run.add_argument("--rpm", type=float, help="at most this many requests per minute")
     run.add_argument("--tpm", type=float, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
@@ -134,7 +136,8 @@ def _run(args: argparse.Namespace) -> int:
     progress = RichProgress(enabled=not args.quiet)
     try:
         report = summarizer.summarize_folder(args.paths, args.out, glob=args.glob, concurrency=args.concurrency,
-                                             resume=not args.no_resume, prices=_prices(args.prices), progress=progress)
+                                             resume=not args.no_resume, prices=_prices(args.prices), progress=progress,
+                                             workers=args.workers)
     except KeyboardInterrupt:
         done = progress.report.finished if progress.report else 0
         print(f"summarize: interrupted after {done} article(s); finished work is saved in {args.out}/. "

@@ -127,6 +127,16 @@ class Summarizer:
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(self.settings, transport)
 
+    @classmethod
+    def from_settings(cls, settings: Settings, prompt: PromptTemplate | None = None,
+                      transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None) -> Summarizer:
+        """A Summarizer with already resolved :class:`~summarize.config.Settings` (used by worker processes)."""
+        self = cls.__new__(cls)
+        self.settings = settings
+        self.prompt = prompt or load_prompt()
+        self._client = ModelClient(settings, transport)
+        return self
+
     def __repr__(self) -> str:
         s = self.settings
         return f"Summarizer(model={s.model!r}, mode={s.mode.value!r}, fixtures={str(s.fixtures)!r}, prompt={self.prompt.id!r})"
@@ -164,7 +174,7 @@ class Summarizer:
         Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
         is done, records every outcome in ``out/ledger.jsonl``, skips what an earlier run already did
         (``resume=True``) and never stops for one article's failure. Options: ``glob``, ``concurrency``,
-        ``resume``, ``prices``, ``progress``. See :mod:`summarize.batch`.
+        ``resume``, ``prices``, ``progress``, ``workers`` (processes, default 1). See :mod:`summarize.batch`.
         """
         return asyncio.run(self.asummarize_folder(sources, out, **options))
 

@@ -176,3 +176,36 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path)
     n = _all_valid_json(out)
     assert 4 <= n < 40
     assert all(e["status"] == "done" for e in _ledger(out)) and len(_ledger(out)) >= n - 4
+
+
+def test_worker_processes_share_the_run_and_its_ledger(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 30)
+    (tmp_path / "in" / "bad.txt").write_bytes(b"\x00\x01binary")
+    with LoopbackServer(responder=minimal_answer, latency=0.05) as server:
+        s = _summarizer(server, tmp_path / "fx")
+        report = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=6, workers=2)
+        again = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=6, workers=2)
+    assert report.done == 30 and [f["article"] for f in report.failures] == ["bad"]
+    assert server.max_in_flight == 6 and len(server.seen) == 30
+    assert sorted(p.stem for p in (tmp_path / "out").glob("a*.json")) == [f"a{i:05d}" for i in range(30)]
+    assert _all_valid_json(tmp_path / "out") == 30
+    assert again.skipped == 30 and again.done == 0  # resume works the same with workers
+    assert report.prompt_tokens == sum(e["prompt_tokens"] for e in _ledger(tmp_path / "out")[:31] if e["status"] == "done")
+
+
+def test_ctrl_c_with_worker_processes_stops_them_all_cleanly(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 60)
+    out = tmp_path / "out"
+    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+        proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--base-url", server.url, "--mode", "live",
+                     "--concurrency", "4", "--workers", "2"], {"OPENAI_API_KEY": FAKE_KEY})
+        _wait_for_outputs(out, 4, proc)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        time.sleep(0.5)
+        seen_after_stop = len(server.seen)
+        time.sleep(0.5)
+        assert len(server.seen) == seen_after_stop  # no worker is still sending
+    assert proc.returncode == 130, stderr
+    assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
+    assert 4 <= _all_valid_json(out) < 60
