@@ -39,8 +39,8 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, int, subprocess.CompletedProcess[bytes] | None]:
-    """Run a command; returns (seconds, peak RSS in KiB of that child, None) measured with wait4."""
+def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, int]:
+    """Run a command; returns (seconds, peak RSS in KiB of that child), measured with wait4."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -49,7 +49,7 @@ def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, int, subprocess
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
-    return seconds, usage.ru_maxrss, None
+    return seconds, usage.ru_maxrss
 
 
 PYTHON = sys.executable

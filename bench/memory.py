@@ -58,7 +58,7 @@ def main(quick: bool = False) -> list[Figure]:
         fx = _fixtures(root, paths)
         figures = {}
         for name in ("small", "large"):
-            seconds, rss, _ = run_child([PYTHON, "-m", "summarize", "run", str(root / name), "--out", str(root / f"out-{name}"),
+            seconds, rss = run_child([PYTHON, "-m", "summarize", "run", str(root / name), "--out", str(root / f"out-{name}"),
                                          "--fixtures", str(fx), "--quiet"])
             written = sum(1 for _ in (root / f"out-{name}").glob("*.json"))
             assert written == (small if name == "small" else large), f"{name}: {written} outputs"

@@ -242,8 +242,8 @@ def count_articles(sources: Iterable[str | Path], *, glob: str | None = None, ex
                 with path.open("rb") as f:
                     total += sum(1 for line in f if line.strip())
             elif suffix == ".json":
-                data = json.loads(path.read_bytes())
-                total += len(_record_list(data)) if _record_list(data) is not None else 1
+                records = _record_list(json.loads(path.read_bytes()))
+                total += len(records) if records is not None else 1
             else:
                 total += 1
         except (OSError, ValueError):

@@ -50,7 +50,7 @@ def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, fi
     else:
         message = {"role": "assistant", "content": content, "refusal": None}
     prompt_chars = sum(len(str(m.get("content") or "")) for m in request.get("messages", []))
-    prompt_tokens, completion_tokens = _estimate_tokens("x" * prompt_chars), _estimate_tokens(content)
+    prompt_tokens, completion_tokens = max(1, prompt_chars // 4), _estimate_tokens(content)
     return {
         "id": "chatcmpl-authored", "object": "chat.completion", "created": 0, "model": request.get("model"),
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],

@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["main"]
 
-_ARTICLE_SUFFIXES = (".txt", ".md")
-
-
 def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and fixtures")
     g.add_argument("--model", help="model name (default: $SUMMARIZE_MODEL or gpt-4o-mini)")
@@ -80,17 +77,6 @@ def _parser() -> argparse.ArgumentParser:
     rekey.add_argument("paths", nargs="+", metavar="PATH")
     rekey.add_argument("--fixtures", default="fixtures")
     return parser
-
-
-def article_files(paths: list[Path]) -> list[Path]:
-    """The article files named by ``paths``: files as given, folders searched recursively, sorted."""
-    found: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found.extend(sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _ARTICLE_SUFFIXES))
-        else:
-            found.append(p)
-    return found
 
 
 def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
@@ -197,7 +183,10 @@ def _fixtures(args: argparse.Namespace) -> int:
         result = author_fixtures(args.article, answers, fixtures=args.fixtures, author=args.author, note=args.note)
         print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{result.article.id}/")
         return 0
-    report = rekey_fixtures(article_files(args.paths), fixtures=args.fixtures)
+    from .articles import Article, iter_articles
+
+    articles = [a for a in iter_articles(args.paths) if isinstance(a, Article)]
+    report = rekey_fixtures(articles, fixtures=args.fixtures)
     for article, status in report.items():
         print(f"{article}: {status}")
     return 1 if any(s.startswith("failed") for s in report.values()) else 0

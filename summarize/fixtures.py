@@ -39,6 +39,7 @@ from typing import Any
 import httpx
 
 from .errors import ReplayMissError
+from .network import LayeredTransport
 
 __all__ = [
     "FORMAT",
@@ -155,18 +156,17 @@ class FixtureStore:
         return self.root / _safe(article) / f"{key[:16]}.json"
 
     def load(self, article: str, key: str) -> dict[str, Any] | None:
-        """The fixture for ``key``: first in the article's folder, then (a renamed article) in any folder."""
-        candidates = [self.path_for(article, key)]
-        if not candidates[0].exists() and self.root.is_dir():
-            candidates = sorted(self.root.glob(f"*/{key[:16]}.json"))
-        for path in candidates:
-            try:
-                data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if data.get("key") == key:
-                return data
-        return None
+        """The fixture for ``key`` in the article's folder, or ``None``.
+
+        Only that folder is looked in: the article id is part of the rendered prompt, so a request
+        for one article can never carry the key of another article's fixture.
+        """
+        path = self.path_for(article, key)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if data.get("key") == key else None
 
     def for_article(self, article: str) -> list[tuple[Path, dict[str, Any]]]:
         """Every readable fixture of one article, in attempt order."""
@@ -199,7 +199,7 @@ class FixtureStore:
         return path
 
 
-class FixtureTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class FixtureTransport(LayeredTransport):
     """An ``httpx`` transport that records and replays exchanges (see the module docstring).
 
     ``inner`` is the transport that reaches the server (default: a real HTTP transport of the
@@ -240,14 +240,6 @@ class FixtureTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
         response = await inner.handle_async_request(request)  # type: ignore[union-attr]
         await response.aread()
         return self._after(request, labels, body, response)
-
-    def close(self) -> None:
-        if isinstance(self.inner, httpx.BaseTransport):
-            self.inner.close()
-
-    async def aclose(self) -> None:
-        if isinstance(self.inner, httpx.AsyncBaseTransport):
-            await self.inner.aclose()
 
     # -- shared steps -------------------------------------------------------------------------------
     def _prepare(self, request: httpx.Request) -> tuple[httpx.Request, dict[str, str], dict[str, Any] | None]:

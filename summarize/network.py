@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, stop_after_delay
 
-__all__ = ["RETRY_LOG", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
+__all__ = ["RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
 
 # Keep as many connections alive as a folder run keeps requests in flight: httpx's default of 20 kept
 # alive closed and reopened connections all through runs with more workers than that.
@@ -173,7 +173,21 @@ def _used_tokens(response: httpx.Response) -> int | None:
         return None
 
 
-class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
+    """A transport that hands requests on to ``inner``; closing it closes ``inner``."""
+
+    inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None
+
+    def close(self) -> None:
+        if isinstance(self.inner, httpx.BaseTransport):
+            self.inner.close()
+
+    async def aclose(self) -> None:
+        if isinstance(self.inner, httpx.AsyncBaseTransport):
+            await self.inner.aclose()
+
+
+class RetryTransport(LayeredTransport):
     """Sends through ``inner`` within the limiter's budgets, retrying transient failures."""
 
     def __init__(self, inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None, *,
@@ -242,11 +256,3 @@ class RetryTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             return
         used = _used_tokens(response) if response.status_code == 200 else 0
         self.limiter.settle(estimate, used if used is not None else estimate)
-
-    def close(self) -> None:
-        if isinstance(self.inner, httpx.BaseTransport):
-            self.inner.close()
-
-    async def aclose(self) -> None:
-        if isinstance(self.inner, httpx.AsyncBaseTransport):
-            await self.inner.aclose()

@@ -51,9 +51,11 @@ def test_case_is_not_folded_by_normalization() -> None:
     assert span is None or span.match is MatchKind.FUZZY
 
 
-def test_a_match_ending_inside_an_ellipsis_is_rejected() -> None:
-    span = locate("wait\u2026 now", "wait..")  # '..' is not '...'
-    assert span is None or span.match is MatchKind.FUZZY or core("wait\u2026 now"[span.start : span.end]) == "wait"
+def test_an_ellipsis_matches_three_dots_and_maps_back_to_one_character() -> None:
+    text = "They waited\u2026 then left."
+    span = locate(text, "waited... then")
+    assert span is not None and span.match is MatchKind.NORMALIZED
+    assert text[span.start : span.end] == "waited\u2026 then"
 
 
 def test_closest_passage_strips_quote_marks() -> None:
