@@ -5,8 +5,10 @@ Terms:
 - **folder run**: summarizing every article under some sources (see :func:`summarize.articles.iter_articles`)
   into an output folder ``OUT``: one document per article at ``OUT/<article id>.json``, written
   atomically as soon as it is done, and a line in the ledger (:mod:`summarize.ledger`) per outcome.
-- **workers**: ``concurrency`` coroutines taking articles from a small queue that a producer fills
-  while it walks the sources, so memory stays flat however many articles there are.
+- **workers**: coroutines taking articles from a small queue that a producer fills while it walks the
+  sources, so memory stays flat however many articles there are. ``concurrency`` bounds the requests
+  in flight (the in-flight gate of :mod:`summarize.network`); twice as many articles are in progress,
+  so that the next requests are ready to go while answers are being validated.
 - **outcome**: ``done`` (summarized now; ``replayed`` when every attempt came from fixtures),
   ``skipped`` (done before with the same content and configuration: see resume), or ``failed`` with a
   typed error. A failure never stops the run.
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .articles import Article, count_articles, iter_articles
 from .errors import ArticleError, SummarizeError
 from .ledger import Ledger, estimate_cost, fingerprint
+from .network import IN_FLIGHT
 
 if TYPE_CHECKING:
     from .pipeline import Summarizer
@@ -163,7 +166,7 @@ async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[s
     started = time.perf_counter()
     try:
         result = await s.arun(article)
-        result.write(out)
+        await asyncio.to_thread(result.write, out)  # file creation can take a millisecond: not on the loop
     except SummarizeError as exc:
         return {**base, "status": "failed", "error": exc.kind, "message": str(exc),
                 "seconds": round(time.perf_counter() - started, 3)}
@@ -221,17 +224,24 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
     return run.report
 
 
+def in_progress(concurrency: int) -> int:
+    """Articles a run keeps in progress for ``concurrency`` requests in flight (see the module docstring)."""
+    return 2 * concurrency
+
+
 async def _run_here(run: _Run, items: Iterable[Article | ArticleError], concurrency: int) -> None:
-    queue: asyncio.Queue[Article | ArticleError | None] = asyncio.Queue(maxsize=concurrency * 2)
+    tasks = in_progress(concurrency)
+    queue: asyncio.Queue[Article | ArticleError | None] = asyncio.Queue(maxsize=tasks)
 
     async def produce() -> None:
         for item in items:
             await queue.put(item)
-        for _ in range(concurrency):
+        for _ in range(tasks):
             await queue.put(None)
 
     async def work() -> None:
         while (item := await queue.get()) is not None:
             await run.handle(item)
 
-    await asyncio.gather(produce(), *(work() for _ in range(concurrency)))
+    IN_FLIGHT.set(asyncio.Semaphore(concurrency))  # this task's context: copied into the workers below
+    await asyncio.gather(produce(), *(work() for _ in range(tasks)))

@@ -154,7 +154,8 @@ class LoopbackServer:
             statuses: dict[str, int] = {}
             for seen in self.seen:
                 statuses[str(seen.status)] = statuses.get(str(seen.status), 0) + 1
-            return web.json_response({"requests": len(self.seen), "max_in_flight": self.max_in_flight, "statuses": statuses})
+            return web.json_response({"requests": len(self.seen), "max_in_flight": self.max_in_flight, "statuses": statuses,
+                                      "arrivals": [seen.at for seen in self.seen]})
 
     async def _handle(self, request: Any) -> Any:
         from aiohttp import web

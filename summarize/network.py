@@ -9,6 +9,10 @@ Terms:
   retried with tenacity: exponential back-off with jitter, or exactly the wait the server asked for
   (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
   ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
+- **in-flight gate**: a folder run's bound on requests in flight (``--concurrency``), a semaphore in a
+  context variable held only while a request is on the wire. A run keeps more articles in progress than
+  that, so a prepared request waits at the gate and goes out the moment an answer frees a place, while
+  the CPU parses and validates that answer.
 - **retry log**: the per-article list, kept in a context variable set by the client, of the retried
   attempts (status or error name), so reports can count requests per article.
 
@@ -19,9 +23,11 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import functools
 import json
 import random
 import re
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, stop_after_delay
 
-__all__ = ["RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
+__all__ = ["IN_FLIGHT", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
 
 # Keep as many connections alive as a folder run keeps requests in flight: httpx's default of 20 kept
 # alive closed and reopened connections all through runs with more workers than that.
@@ -40,6 +46,8 @@ RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
 #: Retried attempts of the current article (status code or exception name), when a client sets one.
 RETRY_LOG: ContextVar[list[str] | None] = ContextVar("summarize_retry_log", default=None)
+#: The run's bound on requests in flight, when a folder run sets one (see :class:`RetryTransport`).
+IN_FLIGHT: ContextVar[asyncio.Semaphore | None] = ContextVar("summarize_in_flight", default=None)
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$")
 
 
@@ -187,6 +195,49 @@ class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await self.inner.aclose()
 
 
+@functools.lru_cache(maxsize=1)
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every pool: building one reads the CA bundle, about 15 ms each time."""
+    return httpx.create_ssl_context()
+
+
+def _pool(is_async: bool) -> httpx.HTTPTransport | httpx.AsyncHTTPTransport:
+    cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
+    return cls(limits=_LIMITS, verify=_tls())
+
+
+class _ConnectionShards(httpx.AsyncBaseTransport):
+    """Connection pools of at most ``size`` busy connections each, used in turn by load.
+
+    httpcore's pool does bookkeeping over all its connections, and over all of them again for each
+    idle one, every time a request starts or ends: with dozens of connections that cost more CPU per
+    article than parsing the answer. Small pools keep it small. Requests are read in full here.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.pools: list[httpx.AsyncHTTPTransport] = []
+        self.busy: list[int] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        i = min(range(len(self.pools)), key=self.busy.__getitem__, default=-1)
+        if i < 0 or self.busy[i] >= self.size:
+            self.pools.append(_pool(is_async=True))  # type: ignore[arg-type]
+            self.busy.append(0)
+            i = len(self.pools) - 1
+        self.busy[i] += 1
+        try:
+            response = await self.pools[i].handle_async_request(request)
+            await response.aread()
+            return response
+        finally:
+            self.busy[i] -= 1
+
+    async def aclose(self) -> None:
+        for pool in self.pools:
+            await pool.aclose()
+
+
 class RetryTransport(LayeredTransport):
     """Sends through ``inner`` within the limiter's budgets, retrying transient failures."""
 
@@ -222,7 +273,7 @@ class RetryTransport(LayeredTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or httpx.HTTPTransport(limits=_LIMITS)
+        inner = self.inner = self.inner or _pool(is_async=False)
 
         def send() -> httpx.Response:
             estimate = _estimate_tokens(request)
@@ -237,9 +288,20 @@ class RetryTransport(LayeredTransport):
         return self._controller(Retrying)(send)  # type: ignore[operator]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or httpx.AsyncHTTPTransport(limits=_LIMITS)
+        inner = self.inner = self.inner or _ConnectionShards()
 
         async def send() -> httpx.Response:
+            gate = IN_FLIGHT.get()
+            if gate is None:
+                return await attempt()
+            async with gate:
+                response = await attempt()
+            # Let the requests waiting at the gate go out before this answer is parsed and validated:
+            # the CPU work then overlaps their latency instead of delaying them.
+            await asyncio.sleep(0)
+            return response
+
+        async def attempt() -> httpx.Response:
             estimate = _estimate_tokens(request)
             delay = self.limiter.reserve(estimate)
             if delay:

@@ -76,16 +76,18 @@ def _child(settings: Settings, prompt: PromptTemplate, out: Path, prices: dict[s
 
 async def _child_loop(summarizer: Any, out: Path, prices: dict[str, tuple[float, float]] | None, concurrency: int,
                       inbox: Any, outbox: Any) -> None:
-    from .batch import summarize_one
+    from .batch import in_progress, summarize_one
+    from .network import IN_FLIGHT
 
     loop = asyncio.get_running_loop()
-    local: asyncio.Queue[tuple[Article, dict[str, Any]] | None] = asyncio.Queue(maxsize=concurrency)
+    tasks = in_progress(concurrency)
+    local: asyncio.Queue[tuple[Article, dict[str, Any]] | None] = asyncio.Queue(maxsize=tasks)
 
     async def feed() -> None:
         while (job := await loop.run_in_executor(None, _take, inbox)) is not None:
             if job is not _NOTHING:
                 await local.put(job)
-        for _ in range(concurrency):
+        for _ in range(tasks):
             await local.put(None)
 
     async def work() -> None:
@@ -93,8 +95,9 @@ async def _child_loop(summarizer: Any, out: Path, prices: dict[str, tuple[float,
             article, base = job
             outbox.put(await summarize_one(summarizer, article, out, base, prices))
 
+    IN_FLIGHT.set(asyncio.Semaphore(concurrency))
     try:
-        await asyncio.gather(feed(), *(work() for _ in range(concurrency)))
+        await asyncio.gather(feed(), *(work() for _ in range(tasks)))
     finally:
         await summarizer.aclose()
 
@@ -107,7 +110,7 @@ async def run_in_processes(run: _Run, items: Iterable[Article | ArticleError], *
     """Summarize ``items`` for ``run`` over ``workers`` forked processes (see the module docstring)."""
     ctx = mp.get_context("fork")
     per_worker = max(1, math.ceil(concurrency / workers))
-    inbox, outbox = ctx.Queue(maxsize=per_worker * workers * 2), ctx.Queue()
+    inbox, outbox = ctx.Queue(maxsize=per_worker * workers * 4), ctx.Queue()
     s = run.s
     settings = dataclasses.replace(s.settings, rpm=_share(s.settings.rpm, workers), tpm=_share(s.settings.tpm, workers))
     procs = [ctx.Process(target=_child, args=(settings, s.prompt, run.out, run.prices, per_worker, inbox, outbox),
