@@ -29,11 +29,14 @@ _EXPORTS = {
     "ConfigurationError": "errors",
     "Entity": "schema",
     "EntityType": "schema",
+    "EvalReport": "evalreport",
     "Event": "schema",
     "EventStatus": "schema",
     "EventType": "schema",
     "FixtureStore": "fixtures",
     "FixtureTransport": "fixtures",
+    "GoldArticle": "gold",
+    "GoldFormatError": "errors",
     "InvalidOutputError": "errors",
     "MatchKind": "schema",
     "Mode": "fixtures",
@@ -51,6 +54,7 @@ _EXPORTS = {
     "TruncatedOutputError": "errors",
     "article_from_text": "articles",
     "load_article": "articles",
+    "load_gold": "gold",
     "load_prompt": "prompting",
     "locate": "grounding",
     "model_schema": "schema",
@@ -65,11 +69,14 @@ __all__ = [
     "ConfigurationError",
     "Entity",
     "EntityType",
+    "EvalReport",
     "Event",
     "EventStatus",
     "EventType",
     "FixtureStore",
     "FixtureTransport",
+    "GoldArticle",
+    "GoldFormatError",
     "InvalidOutputError",
     "MatchKind",
     "Mode",
@@ -88,6 +95,7 @@ __all__ = [
     "__version__",
     "article_from_text",
     "load_article",
+    "load_gold",
     "load_prompt",
     "locate",
     "model_schema",
@@ -114,6 +122,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         ArticleError,
         AuthenticationError,
         ConfigurationError,
+        GoldFormatError,
         InvalidOutputError,
         ProviderError,
         RefusalError,
@@ -121,7 +130,9 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         SummarizeError,
         TruncatedOutputError,
     )
+    from .evalreport import EvalReport
     from .fixtures import FixtureStore, FixtureTransport, Mode
+    from .gold import GoldArticle, load_gold
     from .grounding import locate, normalize
     from .pipeline import Summarizer, SummaryResult
     from .prompting import load_prompt

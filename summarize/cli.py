@@ -8,6 +8,7 @@ Commands:
 - ``summarize schema``: print the JSON schema sent to models.
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
 - ``summarize fixtures rekey PATH...``: carry fixtures over to the current prompt and schema.
+- ``summarize eval --pred OUT --gold GOLD [--json] [--overlap 0.5]``: score summaries against gold.
 
 Heavy modules (openai, instructor, pydantic, rich) are imported only by the command that needs them,
 so ``summarize --help`` starts fast.
@@ -76,6 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     rekey = fxsub.add_parser("rekey", help="re-record fixtures under the current prompt and schema")
     rekey.add_argument("paths", nargs="+", metavar="PATH")
     rekey.add_argument("--fixtures", default="fixtures")
+
+    ev = sub.add_parser("eval", help="score summaries against gold annotations",
+                        description="Score the documents `summarize run` wrote against gold annotations: "
+                                    "summarize-gold/1 JSON files or brat .ann/.txt pairs.")
+    ev.add_argument("--pred", required=True, metavar="OUT", help="the folder `summarize run` wrote (OUT/<id>.json)")
+    ev.add_argument("--gold", required=True, metavar="GOLD", help="a gold folder or file (<id>.json or <id>.ann + <id>.txt)")
+    ev.add_argument("--json", action="store_true", help="print the report as JSON on stdout instead of tables")
+    ev.add_argument("--overlap", type=float, default=0.5,
+                    help="least intersection-over-union of characters for an overlap match (default: 0.5)")
     return parser
 
 
@@ -192,6 +202,20 @@ def _fixtures(args: argparse.Namespace) -> int:
     return 1 if any(s.startswith("failed") for s in report.values()) else 0
 
 
+def _eval(args: argparse.Namespace) -> int:
+    import json
+
+    from .evalreport import print_report
+    from .evaluate import evaluate
+
+    report = evaluate(args.pred, args.gold, overlap=args.overlap)
+    if args.json:
+        print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print_report(report)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -207,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(json.dumps(model_schema(), indent=2))
             return 0
+        if args.command == "eval":
+            return _eval(args)
         return _fixtures(args)
     except SummarizeError as exc:
         print(f"summarize: {exc}", file=sys.stderr)

@@ -4,6 +4,7 @@
 
     SummarizeError                  anything this library raises on purpose
     ├── ArticleError                the input cannot be read as an article (empty, binary, undecodable, missing)
+    │   └── GoldFormatError         a gold annotation file is malformed (names the file and the line)
     ├── ConfigurationError          settings are wrong or missing (no key for a live call, unknown mode, bad URL)
     ├── ProviderError               the model server or the network failed (HTTP status, timeout, connection)
     │   └── AuthenticationError     the server rejected the credentials (401/403)
@@ -23,6 +24,7 @@ __all__ = [
     "ArticleError",
     "AuthenticationError",
     "ConfigurationError",
+    "GoldFormatError",
     "InvalidOutputError",
     "ProviderError",
     "RefusalError",
@@ -47,6 +49,17 @@ class SummarizeError(Exception):
 
 class ArticleError(SummarizeError):
     """The input cannot be read as an article."""
+
+
+class GoldFormatError(ArticleError):
+    """A gold annotation file (project JSON or brat standoff) is malformed. ``path`` and ``line`` say where."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 article_id: str | None = None) -> None:
+        where = f"{path}:{line}: " if path and line else f"{path}: " if path else ""
+        super().__init__(where + message, article_id=article_id)
+        self.path = path
+        self.line = line
 
 
 class ConfigurationError(SummarizeError):
@@ -92,6 +105,7 @@ class ReplayMissError(SummarizeError):
 _KINDS = {
     SummarizeError: "error",
     ArticleError: "article",
+    GoldFormatError: "gold",
     ConfigurationError: "configuration",
     ProviderError: "provider",
     AuthenticationError: "authentication",
