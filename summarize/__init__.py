@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Article": "articles",
     "ArticleError": "errors",
+    "ArticleTooLongError": "errors",
     "ArticleSummary": "schema",
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
@@ -65,6 +66,7 @@ __all__ = [
     "Article",
     "ArticleError",
     "ArticleSummary",
+    "ArticleTooLongError",
     "AuthenticationError",
     "ConfigurationError",
     "Entity",
@@ -120,6 +122,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .articles import Article, article_from_text, load_article
     from .errors import (
         ArticleError,
+        ArticleTooLongError,
         AuthenticationError,
         ConfigurationError,
         GoldFormatError,

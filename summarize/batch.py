@@ -33,6 +33,7 @@ from .ledger import Ledger, estimate_cost, fingerprint
 from .network import IN_FLIGHT
 
 if TYPE_CHECKING:
+    from .client import Usage
     from .pipeline import Summarizer
 
 __all__ = ["DEFAULT_CONCURRENCY", "FolderReport", "Progress", "arun_folder"]
@@ -169,16 +170,22 @@ async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[s
         await asyncio.to_thread(result.write, out)  # file creation can take a millisecond: not on the loop
     except SummarizeError as exc:
         return {**base, "status": "failed", "error": exc.kind, "message": str(exc),
-                "seconds": round(time.perf_counter() - started, 3)}
+                **_spent(s, exc.usage, prices), "seconds": round(time.perf_counter() - started, 3)}
     except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
         return {**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"}
-    u = result.usage
-    return {**base, "status": "done", "attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
-            "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-            "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
-            "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices),
+    return {**base, "status": "done", **_spent(s, result.usage, prices),
             "quotes": len(result.summary.quotes), "events": len(result.summary.events),
             "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)}
+
+
+def _spent(s: Summarizer, u: Usage | None, prices: dict[str, tuple[float, float]] | None) -> dict[str, Any]:
+    """The ledger fields for what an article cost, failed or not (nothing when it never reached the client)."""
+    if u is None:
+        return {}
+    return {"attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
+            "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
+            "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
+            "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices)}
 
 
 def _remove_stale_temporaries(out: Path) -> None:

@@ -18,10 +18,13 @@ failures are retried once, below the fixture layer, by :class:`summarize.network
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import json
 import logging
+import re
 import weakref
+from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,10 +38,12 @@ from .errors import (
     InvalidOutputError,
     ProviderError,
     RefusalError,
+    ReplayMissError,
     SummarizeError,
     TruncatedOutputError,
 )
 from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureTransport
+from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from .schema import GROUNDING, ArticleSummary, GroundingContext, _cached_schema
 
@@ -158,13 +163,15 @@ def _request_options(output_mode: str) -> tuple[str, dict[str, Any]]:
 
 
 def _labelled(kwargs: dict[str, Any], call: _Call) -> dict[str, Any]:
-    """instructor's create() arguments with this attempt's label headers.
+    """instructor's create() arguments with this attempt's label headers and a bounded conversation.
 
     Arguments that ``extra_body`` replaces (the strict ``response_format`` or ``tools``) are dropped
     rather than sent through openai's argument transformation, which walks the whole schema each time.
     """
     for key in kwargs.get("extra_body") or ():
         kwargs.pop(key, None)
+    if isinstance(kwargs.get("messages"), list):
+        kwargs["messages"] = call.trimmed(kwargs["messages"])
     kwargs["extra_headers"] = {**kwargs.get("extra_headers", {}), **call.next_labels()}
     return kwargs
 
@@ -191,21 +198,50 @@ def _check_completion(completion: Any) -> None:
 
 @dataclass
 class _Call:
-    """The article a create() call belongs to; instructor's create() is shared, so this travels in a ContextVar."""
+    """The article a create() call belongs to; instructor's create() is shared, so this travels in a ContextVar.
+
+    ``initial`` is the number of messages of the prompt itself; ``seen`` how many instructor passed at
+    the previous attempt. instructor appends each failed answer and its errors to the conversation;
+    :meth:`trimmed` sends only the prompt and the latest of those, so reasks do not grow without bound.
+    """
 
     article_id: str
     prompt_id: str
     usage: Usage
+    initial: int = 0
+    seen: int = 0
+    grown: bool = False  # the output budget was already raised once after a truncation
 
     def next_labels(self) -> dict[str, str]:
         attempt = self.usage.attempts + 1
         return {HEADER_ARTICLE: self.article_id, HEADER_PROMPT: self.prompt_id, HEADER_ATTEMPT: str(attempt)}
 
+    def trimmed(self, messages: list[Any]) -> list[Any]:
+        n, seen = len(messages), max(self.seen, self.initial)
+        self.seen = n
+        return messages if seen <= self.initial or n <= seen else [*messages[: self.initial], *messages[seen:]]
+
+    def failed(self, exc: Exception) -> None:
+        """A request that failed for good (its retries spent) is still an attempt; a replay miss sent nothing."""
+        if not any(isinstance(c, ReplayMissError) for c in _causes(exc)):
+            self.usage.attempts += 1
+
     def checked(self, raw: Any) -> Any:
-        completion = raw.parse()
+        try:
+            completion = raw.parse()
+        except Exception as exc:  # a 200 whose body is not a completion: count the attempt, never reask it
+            self.usage.attempts += 1
+            raise ProviderError(
+                f"The server answered with a body that is not a chat completion ({type(exc).__name__}: "
+                f"{_clip(raw.http_response.text)!r}). Check the base URL; if it points at a proxy, check the proxy."
+            ) from exc
         self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1")
         _check_completion(completion)
         return completion
+
+
+def _clip(text: str, n: int = 120) -> str:
+    return text if len(text) <= n else text[:n] + "..."
 
 
 _CALL: ContextVar[_Call] = ContextVar("summarize_call")
@@ -234,7 +270,7 @@ class ModelClient:
     # -- construction ---------------------------------------------------------------------------
     def _transport(self) -> FixtureTransport:
         s = self.settings
-        network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget))
+        network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff))
         transport = FixtureTransport(s.fixtures, s.mode, inner=network, provenance=self.provenance)
         self._transports.append(transport)
         return transport
@@ -263,7 +299,11 @@ class ModelClient:
     def _sync_create(client: Any) -> Any:
         def create(*args: Any, **kwargs: Any) -> Any:
             call = _CALL.get()
-            raw = client.chat.completions.with_raw_response.create(*args, **_labelled(kwargs, call))
+            try:
+                raw = client.chat.completions.with_raw_response.create(*args, **_labelled(kwargs, call))
+            except Exception as exc:
+                call.failed(exc)
+                raise
             return call.checked(raw)
 
         return create
@@ -272,7 +312,11 @@ class ModelClient:
     def _async_create(client: Any) -> Any:
         async def create(*args: Any, **kwargs: Any) -> Any:
             call = _CALL.get()
-            raw = await client.chat.completions.with_raw_response.create(*args, **_labelled(kwargs, call))
+            try:
+                raw = await client.chat.completions.with_raw_response.create(*args, **_labelled(kwargs, call))
+            except Exception as exc:
+                call.failed(exc)
+                raise
             return call.checked(raw)
 
         return create
@@ -296,24 +340,22 @@ class ModelClient:
     # -- the two entry points -------------------------------------------------------------------
     def summarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
                   prompt_id: str) -> tuple[ArticleSummary, Usage]:
-        """One article's summary, validated and grounded against ``context``, and what it cost."""
+        """One article's summary, validated and grounded against ``context``, and what it cost.
+
+        Raises a :class:`~summarize.errors.SummarizeError` whose ``usage`` says what the failed
+        article cost; an article too long for the model's context is refused before it is sent.
+        """
         if self._sync is None:
             self._sync = self._instructor(is_async=False)
-        usage = Usage()
-        retried: list[str] = []
-        # The grounding context reaches the validators through a context variable, not instructor's
-        # ``context=``: instructor renders messages as Jinja templates whenever that is given, and an
-        # article containing "{{" or "{%" must stay data.
-        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried), GROUNDING.set(context)
-        try:
-            result = self._sync.chat.completions.create(**self._create_kwargs(messages, context))
-        except Exception as exc:
-            raise _translate(exc, article_id, usage) from exc
-        finally:
-            usage.retries = len(retried)
-            _CALL.reset(tokens[0])
-            RETRY_LOG.reset(tokens[1])
-            GROUNDING.reset(tokens[2])
+        with self._article(messages, context, article_id, prompt_id) as usage:
+            kwargs = self._create_kwargs(messages, context)
+            while True:
+                try:
+                    result = self._sync.chat.completions.create(**kwargs)
+                    break
+                except Exception as exc:
+                    if (kwargs := self._grown(exc, kwargs)) is None:
+                        raise
         return _plain(result), usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
@@ -322,22 +364,54 @@ class ModelClient:
         loop = asyncio.get_running_loop()
         if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one event loop
             self._async, self._async_loop = self._instructor(is_async=True), loop
+        with self._article(messages, context, article_id, prompt_id) as usage:
+            kwargs = self._create_kwargs(messages, context)
+            while True:
+                try:
+                    result = await self._async.chat.completions.create(**kwargs)
+                    break
+                except Exception as exc:
+                    if (kwargs := self._grown(exc, kwargs)) is None:
+                        raise
+        return _plain(result), usage
+
+    @contextlib.contextmanager
+    def _article(self, messages: list[dict[str, str]], context: GroundingContext, article_id: str,
+                 prompt_id: str) -> Iterator[Usage]:
+        """One article's call state: the length check, usage, retry log, grounding; errors translated."""
+        s = self.settings
+        check_length(sum(len(m.get("content") or "") for m in messages), article_id=article_id, model=s.model,
+                     max_tokens=s.max_tokens, context_window=s.context_window)
         usage = Usage()
         retried: list[str] = []
         # The grounding context reaches the validators through a context variable, not instructor's
         # ``context=``: instructor renders messages as Jinja templates whenever that is given, and an
         # article containing "{{" or "{%" must stay data.
-        tokens = _CALL.set(_Call(article_id, prompt_id, usage)), RETRY_LOG.set(retried), GROUNDING.set(context)
+        call = _Call(article_id, prompt_id, usage, initial=len(messages))
+        tokens = _CALL.set(call), RETRY_LOG.set(retried), GROUNDING.set(context)
         try:
-            result = await self._async.chat.completions.create(**self._create_kwargs(messages, context))
+            yield usage
         except Exception as exc:
-            raise _translate(exc, article_id, usage) from exc
+            usage.retries = len(retried)
+            error = _translate(exc, article_id, usage, secret=s.api_key)
+            error.usage = usage
+            raise error from exc
         finally:
             usage.retries = len(retried)
             _CALL.reset(tokens[0])
             RETRY_LOG.reset(tokens[1])
             GROUNDING.reset(tokens[2])
-        return _plain(result), usage
+
+    def _grown(self, exc: Exception, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """The arguments to try a truncated answer again with (a larger output budget, once), or None."""
+        call = _CALL.get()
+        if call.grown or not any(isinstance(c, TruncatedOutputError) for c in _causes(exc)):
+            return None
+        budget = larger_output_budget(self.settings.model, kwargs.get("max_tokens"))
+        if budget is None:
+            return None
+        call.grown, call.seen = True, call.initial  # a fresh conversation, with the larger budget
+        return {**kwargs, "max_tokens": budget}
 
     def close(self) -> None:
         """Close the synchronous HTTP connections."""
@@ -367,8 +441,17 @@ def _causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def _translate(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
-    """The most specific :class:`SummarizeError` for an exception from the client stack."""
+def _translate(exc: Exception, article_id: str, usage: Usage, *, secret: str | None = None) -> SummarizeError:
+    """The most specific :class:`SummarizeError` for an exception from the client stack, with the API key
+    and any bearer token removed from its message (servers and proxies sometimes echo the request)."""
+    error = _most_specific(exc, article_id, usage)
+    clean = redact(str(error), secret)
+    if clean != str(error):
+        error.args = (clean, *error.args[1:])
+    return error
+
+
+def _most_specific(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
     import openai
     from pydantic import ValidationError
 
@@ -393,6 +476,16 @@ def _translate(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
                 problems=problems, article_id=article_id,
             )
     return ProviderError(f"Unexpected failure from the model client: {type(exc).__name__}: {exc}", article_id=article_id)
+
+
+_BEARER = re.compile(r"(?i)\b(bearer|authorization)(\s*[:=]?\s*)(bearer\s+)?[^\s\"',;]+")
+
+
+def redact(text: str, secret: str | None = None) -> str:
+    """``text`` with ``secret`` and any ``Authorization``/``Bearer`` credential replaced by ``[redacted]``."""
+    if secret and len(secret) >= 8:
+        text = text.replace(secret, "[redacted]")
+    return _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}[redacted]", text)
 
 
 def _problems(exc: BaseException) -> list[str]:

@@ -9,8 +9,10 @@ Terms:
   output, the default), ``tools`` (strict function calling), ``json`` (JSON mode with the schema in the
   prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
 - **retries**: how often a transient failure (429, 5xx, timeout, dropped connection) is retried, within
-  ``retry_budget`` seconds; ``rpm`` / ``tpm`` are optional request and token budgets per minute for a
+  ``retry_budget`` seconds, the first back-off ``retry_backoff`` seconds; ``rpm`` / ``tpm`` are optional request and token budgets per minute for a
   run (see :mod:`summarize.network`).
+- **context window**: tokens the model accepts in all; known for common models (:mod:`summarize.limits`),
+  settable for others. An article that cannot fit is refused before it is sent.
 - **fixture mode**: see :class:`summarize.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
   configured, else ``replay``.
 """
@@ -46,8 +48,10 @@ class Settings:
     timeout: float = 120.0
     retries: int = 5
     retry_budget: float = 300.0
+    retry_backoff: float = 0.5
     rpm: float | None = None
     tpm: float | None = None
+    context_window: int | None = None
 
     @classmethod
     def resolve(
@@ -65,8 +69,10 @@ class Settings:
         timeout: float = 120.0,
         retries: int = 5,
         retry_budget: float = 300.0,
+        retry_backoff: float = 0.5,
         rpm: float | None = None,
         tpm: float | None = None,
+        context_window: int | None = None,
         env: dict[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values with the environment and check them.
@@ -89,8 +95,10 @@ class Settings:
                 f"Mode {chosen.value!r} calls a model server, but no API key or base URL is configured. "
                 "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or use mode 'replay'."
             )
-        if max_reasks < 0 or retries < 0:
-            raise ConfigurationError("max_reasks and retries must be 0 or more.")
+        if max_reasks < 0 or retries < 0 or retry_backoff < 0:
+            raise ConfigurationError("max_reasks, retries and retry_backoff must be 0 or more.")
+        if (max_tokens is not None and max_tokens < 1) or (context_window is not None and context_window < 1):
+            raise ConfigurationError("max_tokens and context_window must be positive when given.")
         if (rpm is not None and rpm <= 0) or (tpm is not None and tpm <= 0):
             raise ConfigurationError("rpm and tpm must be positive when given.")
         return cls(
@@ -106,6 +114,8 @@ class Settings:
             timeout=timeout,
             retries=retries,
             retry_budget=retry_budget,
+            retry_backoff=retry_backoff,
             rpm=rpm,
             tpm=tpm,
+            context_window=context_window,
         )

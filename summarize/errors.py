@@ -4,6 +4,7 @@
 
     SummarizeError                  anything this library raises on purpose
     ├── ArticleError                the input cannot be read as an article (empty, binary, undecodable, missing)
+    │   ├── ArticleTooLongError     the article cannot fit the model's context window; not sent
     │   └── GoldFormatError         a gold annotation file is malformed (names the file and the line)
     ├── ConfigurationError          settings are wrong or missing (no key for a live call, unknown mode, bad URL)
     ├── ProviderError               the model server or the network failed (HTTP status, timeout, connection)
@@ -20,8 +21,11 @@ always available as ``__cause__``. Each carries ``article_id`` when it concerns 
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "ArticleError",
+    "ArticleTooLongError",
     "AuthenticationError",
     "ConfigurationError",
     "GoldFormatError",
@@ -40,6 +44,8 @@ class SummarizeError(Exception):
     def __init__(self, message: str, *, article_id: str | None = None) -> None:
         super().__init__(message)
         self.article_id = article_id
+        #: What the article cost before it failed (a :class:`summarize.client.Usage`), when it reached the client.
+        self.usage: Any = None
 
     @property
     def kind(self) -> str:
@@ -49,6 +55,10 @@ class SummarizeError(Exception):
 
 class ArticleError(SummarizeError):
     """The input cannot be read as an article."""
+
+
+class ArticleTooLongError(ArticleError):
+    """The article (with the prompt) cannot fit the model's context window, so it was not sent."""
 
 
 class GoldFormatError(ArticleError):
@@ -105,6 +115,7 @@ class ReplayMissError(SummarizeError):
 _KINDS = {
     SummarizeError: "error",
     ArticleError: "article",
+    ArticleTooLongError: "too_long",
     GoldFormatError: "gold",
     ConfigurationError: "configuration",
     ProviderError: "provider",

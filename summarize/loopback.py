@@ -42,6 +42,10 @@ class Reply:
     body: Any = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    drop: bool = False
+    """Close the connection instead of answering."""
+    fault: str | None = None
+    """The injected fault this reply carries (see :mod:`summarize.faults`), for the record in ``seen``."""
 
 
 @dataclass
@@ -54,6 +58,11 @@ class Seen:
     at: float = 0.0
     status: int = 0
     reply_headers: dict[str, str] = field(default_factory=dict)
+    fault: str | None = None
+    delivered: bool = False
+    """Whether the answer reached the client (not after a client timeout, not a dropped connection)."""
+    usage: dict[str, int] | None = None
+    """The usage the delivered answer reported, if any."""
 
 
 def _article_text(body: dict[str, Any]) -> str:
@@ -179,7 +188,15 @@ class LoopbackServer:
         finally:
             with self._lock:
                 self.in_flight -= 1
-        seen.status, seen.reply_headers = reply.status, dict(reply.headers)
+        seen.status, seen.reply_headers, seen.fault = reply.status, dict(reply.headers), reply.fault
+        transport = request.transport
+        if reply.drop or transport is None or transport.is_closing():
+            if transport is not None:
+                transport.close()  # no answer at all: the client sees the connection drop
+            return web.Response(status=reply.status)
+        seen.delivered = True
+        if isinstance(reply.body, dict) and isinstance(reply.body.get("usage"), dict):
+            seen.usage = reply.body["usage"]
         text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
         return web.Response(status=reply.status, text=text, headers=reply.headers, content_type="application/json")
 

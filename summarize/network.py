@@ -5,7 +5,8 @@ Terms:
 - **limiter**: one :class:`RateLimiter` shared by every request of a run. It holds optional
   requests-per-minute and tokens-per-minute budgets (token buckets) and a **pause**: when the server
   answers 429, every worker waits until the time the server named, not just the one that was told.
-- **transient failure**: 408, 409, 429 and 5xx answers, timeouts and dropped connections. These are
+- **transient failure**: 408, 409, 429 and 5xx answers, timeouts, dropped connections, and a 200 whose
+  body is not JSON (cut off, or a proxy's page). These are
   retried with tenacity: exponential back-off with jitter, or exactly the wait the server asked for
   (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
   ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
@@ -181,6 +182,19 @@ def _used_tokens(response: httpx.Response) -> int | None:
         return None
 
 
+def _transient(response: httpx.Response) -> bool:
+    """A status worth retrying, or a 200 whose body is cut off or is not JSON (a glitch, not an answer)."""
+    if response.status_code in RETRYABLE_STATUS:
+        return True
+    if response.status_code != 200:
+        return False
+    try:
+        json.loads(response.content)
+    except ValueError:
+        return True
+    return False
+
+
 class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """A transport that hands requests on to ``inner``; closing it closes ``inner``."""
 
@@ -266,7 +280,7 @@ class RetryTransport(LayeredTransport):
         return retrying_cls(
             stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.budget),
             wait=wait,
-            retry=retry_if_exception_type(RETRYABLE_ERRORS) | retry_if_result(lambda r: r.status_code in RETRYABLE_STATUS),
+            retry=retry_if_exception_type(RETRYABLE_ERRORS) | retry_if_result(_transient),
             before_sleep=log,
             retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
             reraise=True,

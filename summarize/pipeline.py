@@ -114,15 +114,18 @@ class Summarizer:
         timeout: float = 120.0,
         retries: int = 5,
         retry_budget: float = 300.0,
+        retry_backoff: float = 0.5,
         rpm: float | None = None,
         tpm: float | None = None,
+        context_window: int | None = None,
         prompt: PromptTemplate | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.settings = Settings.resolve(
             model=model, base_url=base_url, api_key=api_key, fixtures=fixtures, mode=mode, output_mode=output_mode,
             temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
-            retries=retries, retry_budget=retry_budget, rpm=rpm, tpm=tpm,
+            retries=retries, retry_budget=retry_budget, retry_backoff=retry_backoff, rpm=rpm, tpm=tpm,
+            context_window=context_window,
         )
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(self.settings, transport)
