@@ -86,6 +86,8 @@ def timeline_markdown(timeline: dict) -> str:
 def speakers_markdown(speakers: list[dict]) -> list[str]:
     """The "Who said what" part of the Markdown timeline, as lines."""
     lines = ["# Who said what", ""]
+    if not speakers:
+        lines += ["*No quotes.*", ""]
     for s in speakers:
         lines += [f"## {s['speaker']}", ""]
         notes = []

@@ -11,7 +11,8 @@ Terms used here:
   name or alias of one has the key of a name or alias of the other and their types agree (equal, or one
   of them ``other``). Aliases that are common nouns (``the administration``, ``the mission``) name
   things only inside their own document and never link documents. A person named by one word
-  (``Esper``) joins the one person group whose full names end with that word, when exactly one does.
+  (``Esper``) joins the one person group whose full names end with that word, when exactly one does;
+  inside one document, a last name alone names the one person of that document who has it.
 - **canonical name**: the name a group is shown by: the entity name used by most documents, then the
   longest, then the first alphabetically.
 - **participant**: an event's actor or target, as an entity group or, when it names no entity, as the
@@ -80,7 +81,7 @@ def _fold(text: str) -> str:
 
 
 def name_key(name: str) -> str:
-    """The comparable form of a name (see the module docstring): ``"Gen. Qassem Soleimani"`` → ``"qassem soleimani"``."""
+    """The comparable form of a name (module docstring): ``"Gen. Qassem Soleimani"`` → ``"qassem soleimani"``."""
     key = _fold(name)
     key = key.removeprefix("the ")
     while True:
@@ -113,7 +114,7 @@ def stem(word: str) -> str:
                     and word[-1] not in "lsz":
                 word = word[:-1]  # plotted → plot, but killed → kill
             break
-    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word  # fire/fired, strike/striking
 
 
 class EntityIndex:
@@ -128,6 +129,7 @@ class EntityIndex:
         self._names: list[str] = []  # the entity name of each node
         self._types: list[str] = []
         self._local: list[dict[str, int]] = []  # per document: key → node (common-noun aliases included)
+        self._surnames: list[dict[str, int]] = []  # per document: last name of exactly one person → node
         linking: dict[str, list[int]] = {}  # key → nodes (proper names and aliases only)
         by_name: dict[str, list[int]] = {}
         for doc in documents:
@@ -153,6 +155,11 @@ class EntityIndex:
                     if alias == name or not _is_common_noun(alias):
                         linking.setdefault(akey, []).append(node)
             self._local.append(local)
+            surnames: dict[str, set[int]] = {}
+            for key, node in local.items():
+                if " " in key and self._types[node] == "person":
+                    surnames.setdefault(key.rsplit(" ", 1)[1], set()).add(node)
+            self._surnames.append({k: nodes.pop() for k, nodes in surnames.items() if len(nodes) == 1})
         self._cache: tuple[dict[int, list[int]], dict[str, int]] | None = None
         for nodes in by_name.values():
             for other in nodes[1:]:
@@ -220,8 +227,13 @@ class EntityIndex:
 
     # -- lookups --------------------------------------------------------------------------------------
     def lookup(self, doc: int, key: str) -> str | None:
-        """The group a key names in document ``doc``: its own names and aliases first, then unambiguous others."""
-        node = self._local[doc].get(key) if 0 <= doc < len(self._local) else None
+        """The group a key names in document ``doc``: its own names, aliases and last names of its persons
+        first, then names and aliases of other documents that name one group only."""
+        node = None
+        if 0 <= doc < len(self._local):
+            node = self._local[doc].get(key)
+            if node is None:
+                node = self._surnames[doc].get(key)
         if node is None:
             node = self._groups()[1].get(key)
         return None if node is None else f"e{self._find(node)}"

@@ -36,7 +36,8 @@ quotes and speakers: see :mod:`summarize.speakers`):
   the most precise date its sources give; when sources one day apart disagree, the date most of them
   give, and the earlier on a tie.
 - **order**: entries by date, a coarser date before the finer ones within it (``2020``, then
-  ``January 2020``, then ``2020-01-03``), then by description; undated entries by their first article.
+  ``January 2020``, then ``2020-01-03``), then by description; undated entries in the order their
+  first article (the earliest published, then by id) tells them.
 
 No model is called. The output does not depend on the order documents are given in.
 """
@@ -224,8 +225,10 @@ def _compare(a: _Event, b: _Event) -> _Match | None:
         strong = (bool(shared) and same_type and (sim >= UNDATED_SIMILARITY or bool(quotes))) or sim >= SIMILARITY_ALONE
         agrees = strong
     else:
-        strong = ((bool(shared) and same_type and sim >= SIMILARITY_SAME_TYPE) or (bool(shared) and sim >= SIMILARITY_SHARED)
-                  or sim >= SIMILARITY_ALONE or (bool(quotes) and (bool(shared) or same_type)))
+        strong = ((bool(shared) and same_type and sim >= SIMILARITY_SAME_TYPE)
+                  or (bool(shared) and sim >= SIMILARITY_SHARED)
+                  or sim >= SIMILARITY_ALONE
+                  or (bool(quotes) and (bool(shared) or same_type)))
         agrees = bool(shared) and (same_type or sim >= SIMILARITY_SAME_TYPE)
     return _Match((a.article["id"], b.article["id"]), sim, shared, quotes, adjacent, strong, agrees or strong)
 
@@ -325,7 +328,8 @@ def _why(members: list[_Event], matches: list[_Match], names: dict[str, str], qu
     shared = sorted((names[p] for p, n in counts.items() if n > 1), key=str.casefold)
     types = list(dict.fromkeys(m.type for m in members))
     if len(matches) <= 6:
-        sim = ", ".join(f"{' / '.join(sorted(m.pair))} {m.similarity:.2f}{'' if m.strong else ' (weak, but shares a participant and the type)'}"
+        weak = " (weak, but shares a participant and the type)"
+        sim = ", ".join(f"{' / '.join(sorted(m.pair))} {m.similarity:.2f}{'' if m.strong else weak}"
                         for m in sorted(matches, key=lambda m: sorted(m.pair)))
     else:
         sims = [m.similarity for m in matches]
@@ -375,13 +379,16 @@ class _Context:
     """The documents, in article-id order, with their entity groups."""
 
     def __init__(self, documents: Iterable[dict]) -> None:
-        by_id: dict[str, dict] = {}
-        for doc in sorted(documents, key=lambda d: (str(d["article"]["id"]), json.dumps(d, sort_keys=True))):
-            if doc["article"]["id"] in by_id:
-                warnings.warn(f"two summaries of article {doc['article']['id']!r}: the first is used", stacklevel=3)
-                continue
-            by_id[doc["article"]["id"]] = doc
-        self.docs = list(by_id.values())
+        by_id: dict[str, list[dict]] = {}
+        for doc in documents:
+            by_id.setdefault(str(doc["article"]["id"]), []).append(doc)
+        self.docs = []
+        for article_id in sorted(by_id):
+            versions = by_id[article_id]
+            if len(versions) > 1:  # which one is kept must not depend on the order they came in
+                warnings.warn(f"{len(versions)} summaries of article {article_id!r}: one is used", stacklevel=3)
+                versions.sort(key=lambda d: json.dumps(d, sort_keys=True))
+            self.docs.append(versions[0])
         self.index = EntityIndex([d["summary"].get("entities") or [] for d in self.docs])
         self.phrases: dict[str, str] = {}
         self.quote_ids: dict[tuple[int, int], str] = {}  # (document, quote index) → quote id, from who_said_what
@@ -403,11 +410,11 @@ class _Context:
             for i, raw in enumerate(doc["summary"].get("events") or []):
                 when = raw.get("when") if isinstance(raw.get("when"), dict) else {}
                 parts = date_parts(when.get("date"))
-                precision = when.get("precision") or {1: "year", 2: "month", 3: "day"}.get(len(parts or ()))
+                precision = {1: "year", 2: "month", 3: "day"}.get(len(parts or ()))  # what the date itself says
                 actors = {self.participant(d, a): "" for a in raw.get("actors") or [] if str(a).strip()}
                 targets = {self.participant(d, t): "" for t in raw.get("targets") or [] if str(t).strip()}
                 out.append(_Event(d, i, doc["article"], raw, when.get("date") if parts else None, parts,
-                                  precision if parts else None, {p: self.display(p) for p in actors},
+                                  precision, {p: self.display(p) for p in actors},
                                   {p: self.display(p) for p in targets},
                                   self.index.content_words(d, str(raw.get("description") or "")),
                                   self._quoted(d, raw.get("evidence_span"))))
@@ -438,11 +445,12 @@ def build_timeline(documents: Iterable[dict]) -> dict:
     names = {pid: ctx.display(pid) for e in events for pid in e.participants}
     quotes = {q["id"]: q["text"] for s in speakers for q in s["quotes"]}
     dated = [_entry(c, names, quotes) for c in _cluster([e for e in events if e.parts is not None])]
-    undated = [_entry(c, names, quotes) for c in _cluster([e for e in events if e.parts is None])]
     dated.sort(key=lambda e: (_date_key(e), str(e["description"]).casefold(), e["sources"][0]["article"]))
-    undated.sort(key=lambda e: (e["sources"][0]["article"], str(e["description"]).casefold()))
+    clusters = _cluster([e for e in events if e.parts is None])
+    clusters.sort(key=lambda c: min(m.order() for m in c.members)[1:])  # the first article's telling order
+    undated = [_entry(c, names, quotes) for c in clusters]
     for n, entry in enumerate([*dated, *undated], 1):
         entry["id"] = f"ev-{n:04d}"
-    articles = [{"id": d["article"]["id"], "title": d["article"].get("title"), "published": d["article"].get("published")}
-                for d in ctx.docs]
+    articles = [{"id": d["article"]["id"], "title": d["article"].get("title"),
+                 "published": d["article"].get("published")} for d in ctx.docs]
     return {"format": FORMAT, "articles": articles, "events": dated, "undated": undated, "speakers": speakers}
