@@ -10,7 +10,8 @@ Quick start::
 Names are imported lazily, so ``import summarize`` (and the command line's start-up) stays fast until
 a name is used. The modules: ``schema`` (the result's models), ``articles`` (reading files),
 ``prompting`` (templates), ``grounding`` (``locate``), ``fixtures`` (record/replay transport),
-``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``errors``, ``cli``.
+``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``timeline`` (one timeline and who
+said what across summaries), ``errors``, ``cli``.
 """
 
 from __future__ import annotations
@@ -54,12 +55,15 @@ _EXPORTS = {
     "TimeRef": "schema",
     "TruncatedOutputError": "errors",
     "article_from_text": "articles",
+    "build_timeline": "timeline",
     "load_article": "articles",
     "load_gold": "gold",
+    "load_documents": "timeline",
     "load_prompt": "prompting",
     "locate": "grounding",
     "model_schema": "schema",
     "normalize": "grounding",
+    "timeline_markdown": "timeline",
 }
 
 __all__ = [
@@ -96,12 +100,15 @@ __all__ = [
     "TruncatedOutputError",
     "__version__",
     "article_from_text",
+    "build_timeline",
     "load_article",
+    "load_documents",
     "load_gold",
     "load_prompt",
     "locate",
     "model_schema",
     "normalize",
+    "timeline_markdown",
 ]
 
 
@@ -154,3 +161,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         TimeRef,
         model_schema,
     )
+    from .timeline import build_timeline, load_documents, timeline_markdown

@@ -9,6 +9,8 @@ Commands:
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
 - ``summarize fixtures rekey PATH...``: carry fixtures over to the current prompt and schema.
 - ``summarize eval --pred OUT --gold GOLD [--json] [--overlap 0.5]``: score summaries against gold.
+- ``summarize timeline OUT [--json FILE] [--markdown FILE]``: merge a folder of summaries into one
+  timeline and a who-said-what index; Markdown on standard output unless a file is named.
 
 Heavy modules (openai, instructor, pydantic, rich) are imported only by the command that needs them,
 so ``summarize --help`` starts fast.
@@ -86,6 +88,14 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the report as JSON on stdout instead of tables")
     ev.add_argument("--overlap", type=float, default=0.5,
                     help="least intersection-over-union of characters for an overlap match (default: 0.5)")
+    tl = sub.add_parser("timeline", help="merge a folder of summaries into one timeline and who said what",
+                        description="Merge the events of a folder of summaries (written by `summarize run`) into "
+                                    "one chronological timeline, the same event reported by several articles "
+                                    "becoming one entry, and group their quotes by speaker. Prints Markdown "
+                                    "unless --json or --markdown is given.")
+    tl.add_argument("out", metavar="OUT", help="the folder of summaries (the --out of `summarize run`)")
+    tl.add_argument("--json", metavar="FILE", help="write the timeline as JSON (format summarize-timeline/1)")
+    tl.add_argument("--markdown", metavar="FILE", help="write the timeline as Markdown")
     return parser
 
 
@@ -215,6 +225,38 @@ def _eval(args: argparse.Namespace) -> int:
         print_report(report)
     return 0
 
+def _timeline(args: argparse.Namespace) -> int:
+    from .timeline import SkippedFile, build_timeline, load_documents, timeline_markdown, write_text_atomic
+
+    _paths(args, "out", "json", "markdown")
+    skipped: list[SkippedFile] = []
+
+    def report(skip: SkippedFile) -> None:
+        skipped.append(skip)
+        print(f"summarize: {'cannot read' if skip.corrupt else 'skipped'} {skip.path}: {skip.reason}", file=sys.stderr)
+
+    timeline = build_timeline(load_documents(args.out, on_skip=report))
+    if not timeline["articles"]:
+        print(f"summarize: no summaries in {args.out}; write them with `summarize run ARTICLES --out {args.out}`",
+              file=sys.stderr)
+        return 2
+    if args.json is None and args.markdown is None:
+        sys.stdout.write(timeline_markdown(timeline))
+    else:
+        if args.json is not None:
+            from .fixtures import write_json_atomic
+
+            write_json_atomic(args.json, timeline)
+        if args.markdown is not None:
+            write_text_atomic(args.markdown, timeline_markdown(timeline))
+        entries = [*timeline["events"], *timeline["undated"]]
+        merged = sum(1 for e in entries if len(e["sources"]) > 1)
+        written = " and ".join(str(p) for p in (args.json, args.markdown) if p is not None)
+        print(f"{len(timeline['articles'])} articles: {len(timeline['events'])} dated and {len(timeline['undated'])} "
+              f"undated events ({merged} reported by several articles), {len(timeline['speakers'])} speakers; "
+              f"written to {written}")
+    return 1 if any(s.corrupt for s in skipped) else 0
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
@@ -224,6 +266,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "timeline":
+            return _timeline(args)
         if args.command == "schema":
             import json
 
