@@ -35,11 +35,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArticleError
+from .htmltext import html_to_text, looks_like_html
 
-__all__ = ["ARTICLE_SUFFIXES", "Article", "article_from_text", "count_articles", "iter_articles", "load_article"]
+__all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "Article", "article_from_text", "count_articles", "iter_articles", "load_article"]
 
-#: File endings a folder run reads.
+#: File endings a folder run reads (a single file of any other name is read as text when named).
 ARTICLE_SUFFIXES = (".txt", ".md", ".json", ".jsonl")
+#: Larger files are refused unread; anything near this is far beyond any model's context anyway.
+MAX_FILE_BYTES = 50 * 10**6
 _TEXT_FIELDS = ("text", "body", "content")
 _TITLE_FIELDS = ("title", "headline")
 _DATE_FIELDS = ("published", "date", "published_at")
@@ -95,9 +98,13 @@ def article_from_text(
 ) -> Article:
     """Build an :class:`Article` from raw text, cleaning it as a file would be.
 
-    ``title`` and ``published`` given here win over what the text itself says.
+    ``title`` and ``published`` given here win over what the text itself says. An HTML page is
+    reduced to its article's text first (see :mod:`summarize.htmltext`).
     Raises :class:`ArticleError` when nothing is left to summarize.
     """
+    if looks_like_html(raw):
+        headline, raw = html_to_text(raw)
+        title = title or headline
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     m = _DATE_LINE.match(text)
     if m:
@@ -162,6 +169,10 @@ def load_article(path: str | Path, *, id: str | None = None) -> Article:
     """
     p = Path(path)
     try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ArticleError(f"{p} is {size / 1e6:.0f} MB: too large to be one article (the limit is "
+                               f"{MAX_FILE_BYTES // 10**6} MB). Split it, or pass its articles as .jsonl records.")
         data = p.read_bytes()
     except IsADirectoryError:
         raise ArticleError(f"{p} is a directory; pass a file, or use summarize_folder for folders.") from None
@@ -193,15 +204,19 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _files(sources: Iterable[str | Path], glob: str | None, exclude: Path | None) -> Iterator[tuple[Path, str]]:
-    """``(file, id prefix)`` for every article file, walking folders lazily in sorted order."""
+def _files(sources: Iterable[str | Path], glob: str | None, exclude: Path | None) -> Iterator[tuple[Path, str] | ArticleError]:
+    """``(file, id prefix)`` for every article file, walking folders lazily in sorted order; an
+    :class:`ArticleError` for a folder that cannot be listed. Symbolic links to folders are not
+    followed (so a link loop cannot trap the walk); links to files are read."""
     skip = exclude.resolve() if exclude is not None else None
     for source in sources:
         root = Path(source)
         if not root.is_dir():
             yield root, root.with_suffix("").name
             continue
-        for folder, dirs, names in os.walk(root, followlinks=False):
+        unreadable: list[OSError] = []
+        for folder, dirs, names in os.walk(root, followlinks=False, onerror=unreadable.append):
+            yield from _unlisted(unreadable, root)
             here = Path(folder)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (skip is None or (here / d).resolve() != skip))
             for name in sorted(names):
@@ -210,6 +225,16 @@ def _files(sources: Iterable[str | Path], glob: str | None, exclude: Path | None
                 wanted = fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob) if glob else path.suffix.lower() in ARTICLE_SUFFIXES
                 if wanted and not name.startswith("."):
                     yield path, rel.rsplit(".", 1)[0] if "." in name else rel
+        yield from _unlisted(unreadable, root)
+
+
+def _unlisted(errors: list[OSError], root: Path) -> Iterator[ArticleError]:
+    while errors:
+        exc = errors.pop(0)
+        folder = Path(exc.filename or root)
+        rel = folder.relative_to(root).as_posix() if folder.is_relative_to(root) else str(folder)
+        yield ArticleError(f"The folder {folder} cannot be read ({exc.strerror or exc}); its articles were skipped. "
+                           "Fix its permissions and run again.", article_id=rel if rel != "." else root.name)
 
 
 def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None, exclude: str | Path | None = None) -> Iterator[Article | ArticleError]:
@@ -218,7 +243,11 @@ def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None, exc
     Problems do not stop the walk: an unreadable file or record is yielded as an :class:`ArticleError`
     whose ``article_id`` names it, and the walk goes on. ``exclude`` is a folder to skip (a run's output).
     """
-    for path, article_id in _files(sources, glob, Path(exclude) if exclude is not None else None):
+    for found in _files(sources, glob, Path(exclude) if exclude is not None else None):
+        if isinstance(found, ArticleError):
+            yield found
+            continue
+        path, article_id = found
         suffix = path.suffix.lower()
         if suffix == ".jsonl":
             yield from _jsonl(path, article_id)
@@ -235,7 +264,11 @@ def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None, exc
 def count_articles(sources: Iterable[str | Path], *, glob: str | None = None, exclude: str | Path | None = None) -> int:
     """How many articles :func:`iter_articles` will yield (records counted by line or list length)."""
     total = 0
-    for path, _ in _files(sources, glob, Path(exclude) if exclude is not None else None):
+    for found in _files(sources, glob, Path(exclude) if exclude is not None else None):
+        if isinstance(found, ArticleError):
+            total += 1
+            continue
+        path = found[0]
         suffix = path.suffix.lower()
         try:
             if suffix == ".jsonl":
