@@ -7,7 +7,7 @@ import importlib
 import time
 
 
-BENCHES = ["concurrency", "ratelimit", "replay", "startup", "memory", "locate"]
+BENCHES = ["concurrency", "ratelimit", "replay", "startup", "memory", "locate", "faults"]
 
 
 def main() -> int:

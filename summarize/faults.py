@@ -129,11 +129,13 @@ class FaultPlan:
         if fault == "truncated":
             text = json.dumps(answer)
             return Reply(200, completion_body(text[: len(text) // 2], body, finish_reason="length"))
-        if fault in ("refusal", "content_filter"):
-            completion = completion_body(answer, body, finish_reason="content_filter" if fault == "content_filter" else "stop")
-            if fault == "refusal":
-                completion["choices"][0]["message"].update(content=None, refusal="I can't help with that request.")
+        if fault == "refusal":
+            completion = completion_body(answer, body)
+            completion["choices"][0]["message"].update(content=None, refusal="I can't help with that request.")
             return Reply(200, completion)
+        if fault == "content_filter":  # the filter stops the answer part-way
+            text = json.dumps(answer)
+            return Reply(200, completion_body(text[: len(text) // 3], body, finish_reason="content_filter"))
         completion = completion_body(answer, body)
         if fault == "empty_choices":
             completion["choices"] = []
