@@ -10,7 +10,8 @@ Quick start::
 Names are imported lazily, so ``import summarize`` (and the command line's start-up) stays fast until
 a name is used. The modules: ``schema`` (the result's models), ``articles`` (reading files),
 ``prompting`` (templates), ``grounding`` (``locate``), ``fixtures`` (record/replay transport),
-``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``errors``, ``cli``.
+``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``report`` (``write_report``: the HTML
+report), ``errors``, ``cli``.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _EXPORTS = {
     "locate": "grounding",
     "model_schema": "schema",
     "normalize": "grounding",
+    "write_report": "report",
 }
 
 __all__ = [
@@ -92,6 +94,7 @@ __all__ = [
     "locate",
     "model_schema",
     "normalize",
+    "write_report",
 ]
 
 
@@ -125,6 +128,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .grounding import locate, normalize
     from .pipeline import Summarizer, SummaryResult
     from .prompting import load_prompt
+    from .report import write_report
     from .schema import (
         ArticleSummary,
         Entity,

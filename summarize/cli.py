@@ -8,6 +8,7 @@ Commands:
 - ``summarize schema``: print the JSON schema sent to models.
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
 - ``summarize fixtures rekey PATH...``: carry fixtures over to the current prompt and schema.
+- ``summarize report OUT --html DIR``: write a static HTML report of the summaries folder OUT.
 
 Heavy modules (openai, instructor, pydantic, rich) are imported only by the command that needs them,
 so ``summarize --help`` starts fast.
@@ -76,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
     rekey = fxsub.add_parser("rekey", help="re-record fixtures under the current prompt and schema")
     rekey.add_argument("paths", nargs="+", metavar="PATH")
     rekey.add_argument("--fixtures", default="fixtures")
+
+    report = sub.add_parser("report", help="write a static HTML report of a summaries folder",
+                            description="Write a self-contained static site (index, timeline, who said what, one "
+                                        "page per article with its quotes and evidence highlighted) from the "
+                                        "summaries and ledger in OUT. Open DIR/index.html in a browser.")
+    report.add_argument("out", metavar="OUT", help="the folder that `summarize run --out` wrote")
+    report.add_argument("--html", required=True, metavar="DIR", help="folder for the site (created if needed)")
     return parser
 
 
@@ -192,6 +200,15 @@ def _fixtures(args: argparse.Namespace) -> int:
     return 1 if any(s.startswith("failed") for s in report.values()) else 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    _paths(args, "out", "html")
+    index = write_report(args.out, args.html)
+    print(f"Report written: {index}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     args = _parser().parse_args(argv)
@@ -207,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
 
             print(json.dumps(model_schema(), indent=2))
             return 0
+        if args.command == "report":
+            return _report(args)
         return _fixtures(args)
     except SummarizeError as exc:
         print(f"summarize: {exc}", file=sys.stderr)
