@@ -107,7 +107,9 @@ def load_rows(out_dir: str | Path, *, exclude: str | Path | None = None) -> list
     rows: dict[str, Row] = {}
     for path in sorted(out.rglob("*.json")):
         rel = path.relative_to(out)
-        if any(part.startswith(".") for part in rel.parts) or (skip is not None and path.resolve().is_relative_to(skip)):
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if skip is not None and path.resolve().is_relative_to(skip):
             continue
         article_id = rel.with_suffix("").as_posix()
         try:

@@ -50,8 +50,8 @@ def marks_of(summary: dict[str, Any], text: str) -> tuple[list[Mark], set[str]]:
         if span is None:
             lost.add(f"q{i}")
         else:
-            marks.append(Mark(*span, f"q{i}", f"q-{kind}", f"Q{i} · {q.get('speaker') or 'unknown'}{role}: {kind} quote{cue}",
-                              f"Q{i}"))
+            label = f"Q{i} · {q.get('speaker') or 'unknown'}{role}: {kind} quote{cue}"
+            marks.append(Mark(*span, f"q{i}", f"q-{kind}", label, f"Q{i}"))
     for i, e in enumerate(_dicts(summary.get("events")), 1):
         span = span_of(e, "evidence_span", text)
         when = e.get("when") if isinstance(e.get("when"), dict) else {}
@@ -59,8 +59,8 @@ def marks_of(summary: dict[str, Any], text: str) -> tuple[list[Mark], set[str]]:
         if span is None:
             lost.add(f"e{i}")
         else:
-            marks.append(Mark(*span, f"e{i}", "ev", f"E{i} · evidence: {e.get('description') or ''} ({e.get('status') or '?'}{date})",
-                              f"E{i}"))
+            label = f"E{i} · evidence: {e.get('description') or ''} ({e.get('status') or '?'}{date})"
+            marks.append(Mark(*span, f"e{i}", "ev", label, f"E{i}"))
     return marks, lost
 
 
@@ -74,8 +74,8 @@ def highlight(text: str, marks: list[Mark]) -> str:
     active: list[Mark] = []
     for a, b in pairwise(bounds):
         new = starting.get(a, [])
-        out.extend(f'<a class="badge b-{m.ref[0]}" id="s-{m.ref}" href="#i-{m.ref}" title="{esc(m.label)}">{m.badge}</a>'
-                   for m in new)
+        out.extend(f'<a class="badge b-{m.ref[0]}" id="s-{m.ref}" href="#i-{m.ref}" title="{esc(m.label)}">'
+                   f"{m.badge}</a>" for m in new)
         active = [m for m in active if m.end > a] + new
         segment = esc(text[a:b])
         if not active:
@@ -96,16 +96,17 @@ def article_page(row: Row, links: Links) -> str:
     text = str(article.get("text") or "")
     marks, lost = marks_of(summary, text)
     run = doc.get("run") if isinstance(doc.get("run"), dict) else {}
-    meta = [f'<time>{esc(human_date(row.published))}</time>' if row.published else "no date",
-            f"<code>{esc(row.id)}</code>", chip(row.status)]
+    meta = [f'<time>{esc(human_date(row.published))}</time>' if row.published else "no date", chip(row.status)]
     if run:
         replayed = " (replayed)" if run.get("replayed") and run.get("replayed") == run.get("attempts") else ""
-        meta.append(f"{esc(run.get('model'))} · {esc(run.get('prompt'))} · {esc(run.get('attempts'))} attempt(s){replayed}")
+        meta.append(f"{esc(run.get('model'))} · {esc(run.get('prompt'))} · "
+                    f"{esc(run.get('attempts'))} attempt(s){replayed}")
     failure = ""
     if row.status == "failed":
         failure = (f'<div class="failure"><strong>Last run failed</strong> {chip(row.error or "error", "failed")} '
                    f"{esc(row.message)}<br>This page shows the summary from an earlier run.</div>")
     points = "".join(f"<li>{esc(p)}</li>" for p in summary.get("key_points") or [])
+    points = f"<ul>{points}</ul>" if points else ""
     body = f"""<article class="doc">
 <header class="doc-head">
 <p class="crumbs"><a href="../index.html">Articles</a> / <code>{esc(row.id)}</code></p>
@@ -115,12 +116,15 @@ def article_page(row: Row, links: Links) -> str:
 {failure}
 <div class="reader">
 <div class="text-col">
-<section class="summary card"><h2>Summary</h2><p>{esc(summary.get('summary'))}</p>{f'<ul>{points}</ul>' if points else ''}</section>
+<section class="summary card"><h2>Summary</h2><p>{esc(summary.get('summary'))}</p>{points}</section>
 {_legend(len([m for m in marks if m.ref[0] == 'q']), len([m for m in marks if m.ref[0] == 'e']))}
 <section aria-label="Article text"><div class="article-text">{highlight(text, marks)}</div>
 <p class="source">{esc(article.get('source_path'))}</p></section>
 </div>
 <aside class="panel">
+<nav class="panel-nav">
+<a href="#p-quotes">Quotes</a><a href="#p-events">Events</a><a href="#p-entities">Entities</a>
+</nav>
 {_quotes(summary, lost)}
 {_events(summary, lost)}
 {_entities(summary)}
@@ -156,15 +160,19 @@ def _events(summary: dict[str, Any], lost: set[str]) -> str:
     for i, e in enumerate(_dicts(summary.get("events")), 1):
         ref = f"e{i}"
         when = e.get("when") if isinstance(e.get("when"), dict) else {}
-        date = (f'<time datetime="{esc(when.get("date"))}">{esc(human_date(when.get("date"), when.get("precision")))}</time>'
-                f' <span class="prec">{esc(when.get("precision"))}</span>') if when.get("date") else '<span class="prec">undated</span>'
+        date = '<span class="prec">undated</span>'
+        if when.get("date"):
+            shown = esc(human_date(when.get("date"), when.get("precision")))
+            date = (f'<time datetime="{esc(when.get("date"))}">{shown}</time>'
+                    f' <span class="prec">{esc(when.get("precision"))}</span>')
         said = f' <span class="said">“{esc(when.get("text"))}”</span>' if when.get("text") else ""
         who = ", ".join(map(str, e.get("actors") or [])) or "—"
         whom = f" → {esc(', '.join(map(str, e.get('targets') or [])))}" if e.get("targets") else ""
         where = f' · <span class="where">{esc(e.get("where"))}</span>' if e.get("where") else ""
         items.append(f'<li class="item ev" id="i-{ref}" data-ref="{ref}">{_badge(ref, lost)}'
                      f'<span class="desc">{esc(e.get("description"))}</span>'
-                     f'<p class="meta">{date}{said} · {chip(e.get("status") or "unknown")} · {esc(e.get("event_type"))}</p>'
+                     f'<p class="meta">{date}{said} · {chip(e.get("status") or "unknown")} · '
+                     f'{esc(e.get("event_type"))}</p>'
                      f'<p class="meta actors">{esc(who)}{whom}{where}{_lost(ref, lost)}</p></li>')
     return _section("Events", items, "No events.")
 
@@ -185,12 +193,14 @@ def _entities(summary: dict[str, Any]) -> str:
 def _section(title: str, items: list[str], empty: str, cls: str = "items", count: int | None = None) -> str:
     inner = f'<ol class="{cls}">{"".join(items)}</ol>' if items else f'<p class="empty">{empty}</p>'
     n = len(items) if count is None else count
-    return f'<section><h2>{title} <span class="count">{n}</span></h2>{inner}</section>'
+    return f'<section id="p-{title.lower()}"><h2>{title} <span class="count">{n}</span></h2>{inner}</section>'
 
 
 def _badge(ref: str, lost: set[str]) -> str:
     label = ref.upper()
-    return f'<span class="badge b-{ref[0]} off">{label}</span>' if ref in lost else f'<a class="badge b-{ref[0]}" href="#s-{ref}">{label}</a>'
+    if ref in lost:
+        return f'<span class="badge b-{ref[0]} off">{label}</span>'
+    return f'<a class="badge b-{ref[0]}" href="#s-{ref}">{label}</a>'
 
 
 def _lost(ref: str, lost: set[str]) -> str:

@@ -105,7 +105,8 @@ class Links:
             if doc is None:
                 continue
             summary, text = doc["summary"], doc["article"]["text"]
-            for prefix, items, key in (("q", summary.get("quotes"), "span"), ("e", summary.get("events"), "evidence_span")):
+            for prefix, items, key in (("q", summary.get("quotes"), "span"),
+                                       ("e", summary.get("events"), "evidence_span")):
                 for i, item in enumerate(items or [], 1):
                     span = span_of(item, key, text) if isinstance(item, dict) else None
                     if span is not None:

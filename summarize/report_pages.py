@@ -30,16 +30,19 @@ def index_page(rows: list[Row], names: dict[str, str], *, source: str) -> str:
              r.quotes, r.events, r.entities, r.error or "", r.message or ""] for r in rows]
     failed = sum(r.status == "failed" for r in rows)
     missing = sum(r.status == "missing" for r in rows)
-    totals = {key: sum(getattr(r, key) or 0 for r in rows if r.document is not None) for key in ("quotes", "events", "entities")}
+    totals = {key: sum(getattr(r, key) or 0 for r in rows if r.document is not None)
+              for key in ("quotes", "events", "entities")}
     stats = [("articles", len(rows)), ("done", len(rows) - failed - missing), ("failed", failed)]
     if missing:
         stats.append(("missing", missing))
     stats += [(key, value) for key, value in totals.items()]
-    stat_html = "".join(f'<div class="stat s-{key}{" zero" if not value else ""}"><b>{value:,}</b><span>{key}</span></div>'
+    stat_html = "".join(f'<div class="stat s-{key}{"" if value else " zero"}"><b>{value:,}</b><span>{key}</span></div>'
                         for key, value in stats)
     first = "".join(_row_html(row) for row in data[:PAGE_SIZE])
-    more = (f'<noscript><p class="note">JavaScript is off: showing the first {PAGE_SIZE} of {len(rows):,} articles. '
-            "Every article's page is in the <code>articles/</code> folder.</p></noscript>") if len(rows) > PAGE_SIZE else ""
+    more = ""
+    if len(rows) > PAGE_SIZE:
+        more = (f'<noscript><p class="note">JavaScript is off: showing the first {PAGE_SIZE} of {len(rows):,} '
+                "articles. Every article's page is in the <code>articles/</code> folder.</p></noscript>")
     options = "".join(f'<option value="{s}">{s}</option>' for s in ("done", "failed", "missing"))
     body = f"""<section class="hero">
 <h1>Summaries</h1>
@@ -54,7 +57,8 @@ def index_page(rows: list[Row], names: dict[str, str], *, source: str) -> str:
 </div>
 <div class="table-wrap"><table class="articles" id="articles">
 <thead><tr><th data-sort="2">Article</th><th data-sort="3">Date</th><th data-sort="5" class="num">Quotes</th>
-<th data-sort="6" class="num">Events</th><th data-sort="7" class="num">Entities</th><th data-sort="4">Status</th></tr></thead>
+<th data-sort="6" class="num">Events</th><th data-sort="7" class="num">Entities</th>
+<th data-sort="4">Status</th></tr></thead>
 <tbody id="rows">{first}</tbody>
 </table></div>
 <nav class="pager" id="pager" aria-label="Pages"></nav>
@@ -81,17 +85,20 @@ def timeline_page(timeline: dict[str, Any], links: Links) -> str:
     events, undated = list(timeline.get("events") or []), list(timeline.get("undated") or [])
     n_articles = len(timeline.get("articles") or [])
     dated: list[str] = []
+    years: list[str] = []
     year = None
     for entry in events:
         this = str(entry.get("date") or "")[:4]
         if this != year:
             year = this
-            dated.append(f'<li class="tl-year" aria-hidden="true">{esc(year)}</li>')
+            years.append(f'<a href="#y-{esc(year)}">{esc(year)}</a>')
+            dated.append(f'<li class="tl-year" id="y-{esc(year)}" aria-hidden="true">{esc(year)}</li>')
         dated.append(_entry(entry, links))
     body = f"""<section class="hero">
 <h1>Timeline</h1>
 <p class="lead">{len(events):,} dated events and {len(undated):,} undated, merged from {n_articles:,} articles.
 Each entry keeps every source that reported it, with the passage that supports it.</p>
+<nav class="years" aria-label="Years">{''.join(years)}<a href="#undated">undated</a></nav>
 </section>
 <ol class="timeline">{''.join(dated) or '<li class="empty">No dated events.</li>'}</ol>
 <h2 class="section" id="undated">Undated events</h2>
@@ -114,8 +121,9 @@ def _entry(entry: dict[str, Any], links: Links) -> str:
         src_date = f' · {esc(human_date(s.get("date"), s.get("precision")))}' if s.get("date") else ""
         differs = (f'<p class="as-told">{esc(s.get("description"))}</p>'
                    if s.get("description") and s.get("description") != entry.get("description") else "")
-        items.append(f'<li class="tl-source">{links.source(str(s.get("article")), "e", s.get("evidence_span"), s.get("title"))}'
-                     f' {chip(s.get("status") or "unknown")}<span class="muted">{src_date}</span>{differs}'
+        link = links.source(str(s.get("article")), "e", s.get("evidence_span"), s.get("title"))
+        items.append(f'<li class="tl-source">{link} {chip(s.get("status") or "unknown")}'
+                     f'<span class="muted">{src_date}</span>{differs}'
                      f'<blockquote>{esc(s.get("evidence"))}</blockquote></li>')
     why = f'<p class="why">Merged: {esc(entry.get("why"))}</p>' if entry.get("why") and len(sources) > 1 else ""
     plural = "s" if len(sources) != 1 else ""
@@ -123,7 +131,8 @@ def _entry(entry: dict[str, Any], links: Links) -> str:
 <div class="tl-when">{when}</div>
 <div class="tl-card card"><h3>{esc(entry.get('description'))}</h3>
 <p class="meta">{statuses} {esc(entry.get('event_type'))} · {who}{where}</p>
-<details{' open' if len(sources) <= 3 else ''}><summary>{len(sources)} source{plural}</summary><ul class="tl-sources">{''.join(items)}</ul></details>
+<details{' open' if len(sources) <= 3 else ''}><summary>{len(sources)} source{plural}</summary>
+<ul class="tl-sources">{''.join(items)}</ul></details>
 {why}</div></li>"""
 
 
@@ -131,15 +140,17 @@ def speakers_page(timeline: dict[str, Any], links: Links) -> str:
     """Who said what: every speaker's quotes, each with the articles that carry it."""
     speakers = list(timeline.get("speakers") or [])
     total = sum(len(s.get("quotes") or []) for s in speakers)
-    toc = "".join(f'<a class="chip c-speaker" href="#sp-{i}">{esc(s.get("speaker"))} <b>{len(s.get("quotes") or [])}</b></a>'
-                  for i, s in enumerate(speakers, 1))
+    toc = "".join(f'<a class="chip c-speaker" href="#sp-{i}">{esc(s.get("speaker"))} '
+                  f'<b>{len(s.get("quotes") or [])}</b></a>' for i, s in enumerate(speakers, 1))
     sections = "".join(_speaker(i, s, links) for i, s in enumerate(speakers, 1))
     body = f"""<section class="hero">
 <h1>Who said what</h1>
 <p class="lead">{total:,} quotes from {len(speakers):,} speakers. Quotes that several articles carry are merged;
 each keeps its sources.</p>
 </section>
-<div class="toolbar"><input type="search" id="speaker-filter" placeholder="Filter by speaker or words…" aria-label="Filter quotes"></div>
+<div class="toolbar">
+<input type="search" id="speaker-filter" placeholder="Filter by speaker or words…" aria-label="Filter quotes">
+</div>
 <div class="speakers-layout">
 <nav class="speaker-toc" aria-label="Speakers">{toc}</nav>
 <div class="speaker-list">{sections or '<p class="empty">No quotes.</p>'}</div>
@@ -160,10 +171,12 @@ def _speaker(i: int, s: dict[str, Any], links: Links) -> str:
             said = f' <span class="muted">as “{esc(said)}”</span>' if said and said != s.get("speaker") else ""
             own = (f'<p class="as-told">{esc(src.get("text"))}</p>'
                    if src.get("text") and src.get("text") != q.get("text") else "")
-            sources.append(f'<li>{links.source(str(src.get("article")), "q", src.get("span"), src.get("title"))}{said}{own}</li>')
+            link = links.source(str(src.get("article")), "q", src.get("span"), src.get("title"))
+            sources.append(f"<li>{link}{said}{own}</li>")
         why = f'<p class="why">Merged: {esc(q.get("why"))}</p>' if q.get("why") and len(sources) > 1 else ""
         quotes.append(f'<li class="quote q-{kind}" id="{esc(q.get("id"))}"><blockquote>{text}</blockquote>'
                       f'<div class="meta">{chip(kind)}<ul class="q-sources">{"".join(sources)}</ul></div>{why}</li>')
     n = len(quotes)
     return (f'<section class="speaker-card card" id="sp-{i}"><h2>{esc(s.get("speaker"))} '
-            f'<span class="count">{n} quote{"s" if n != 1 else ""}</span></h2>{aka}<ol class="quotes">{"".join(quotes)}</ol></section>')
+            f'<span class="count">{n} quote{"s" if n != 1 else ""}</span></h2>{aka}'
+            f'<ol class="quotes">{"".join(quotes)}</ol></section>')

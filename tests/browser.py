@@ -1,18 +1,20 @@
 """Drive headless Chromium for the report's tests, and read the DOM it renders.
 
 The DOM is read after the page's scripts ran (what ``chromium --dump-dom`` prints), so what the tests
-read is what a reader sees. Tests that need the browser use the ``chromium`` fixture, which skips with the reason when no
-Chromium is installed (CI installs the Debian package ``chromium`` when it can).
+read is what a reader sees. Tests that need the browser use the ``chromium`` fixture, which skips with
+the reason when no Chromium is installed (CI installs the Debian package ``chromium`` when it can).
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -26,6 +28,10 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
 # Flags that work as root in containers; the time budget lets scripts settle before the DOM is dumped.
 _FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
           "--no-first-run", "--disable-extensions", "--mute-audio"]
+
+
+_TRAMPOLINE = ("import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); os.dup2(w, 4); "
+               "os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])")
 
 
 def find_chromium() -> str | None:
@@ -47,18 +53,15 @@ class Chromium:
     def __init__(self, executable: str, timeout: float = 30.0) -> None:
         self.timeout = timeout
         self._profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
-        to_browser_r, self._to_browser = os.pipe()
-        self._from_browser, from_browser_w = os.pipe()
-
-        def as_fds_3_and_4() -> None:  # in the child: Chromium reads commands on fd 3 and answers on fd 4
-            reader, writer = os.dup(to_browser_r), os.dup(from_browser_w)  # copies above 2 (0-2 are taken)
-            os.dup2(reader, 3)
-            os.dup2(writer, 4)
-
+        to_browser_r, self._to_browser = map(_above_4, os.pipe())
+        self._from_browser, from_browser_w = map(_above_4, os.pipe())
+        # Chromium reads commands on fd 3 and answers on fd 4: a tiny trampoline moves the pipes there and
+        # runs it (thread-safe, unlike preexec_fn; a POSIX shell cannot name descriptors above 9).
         self._proc = subprocess.Popen(
-            [executable, *_FLAGS, f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank"],
+            [sys.executable, "-c", _TRAMPOLINE, str(to_browser_r), str(from_browser_w), executable, *_FLAGS,
+             f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank"],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=as_fds_3_and_4)
+            pass_fds=(to_browser_r, from_browser_w))
         os.close(to_browser_r)
         os.close(from_browser_w)
         self._buffer = b""
@@ -130,13 +133,19 @@ class Chromium:
 
     def dump_dom(self, url: str, width: int = 1280, height: int = 900) -> str:
         """The page's DOM as HTML, after its scripts ran (like ``chromium --dump-dom``)."""
+        return str(self.evaluate(url, "document.documentElement.outerHTML", width, height))
+
+    def evaluate(self, url: str, expression: str, width: int = 1280, height: int = 900) -> Any:
+        """The value of a JavaScript expression (a promise is awaited) evaluated in the loaded page."""
         target, session = self._open(url, width, height)
         try:
-            found = self._send("Runtime.evaluate", session, returnByValue=True,
-                               expression="document.documentElement.outerHTML")
-            return str(found["result"]["value"])
+            found = self._send("Runtime.evaluate", session, expression=expression, returnByValue=True,
+                               awaitPromise=True)
         finally:
             self._send("Target.closeTarget", targetId=target)
+        if "exceptionDetails" in found:
+            raise RuntimeError(f"script failed: {found['exceptionDetails']}")
+        return found["result"].get("value")
 
     def screenshot(self, url: str, path: Path, width: int = 1280, height: int = 1400) -> Path:
         """A PNG of the page's first ``width`` x ``height`` pixels."""
@@ -147,6 +156,13 @@ class Chromium:
             self._send("Target.closeTarget", targetId=target)
         path.write_bytes(base64.b64decode(data))
         return path
+
+
+def _above_4(fd: int) -> int:
+    """The same pipe end on a descriptor above 4, so moving the pipes to fds 3 and 4 cannot clobber one."""
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
+    os.close(fd)
+    return high
 
 
 def url(path: Path, fragment: str = "") -> str:

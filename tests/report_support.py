@@ -46,7 +46,8 @@ def unmerged_timeline(documents: list[dict[str, Any]]) -> dict[str, Any]:
                       "description": e["description"], "date": when.get("date"), "precision": when.get("precision"),
                       "status": e["status"], "evidence": e["evidence"], "evidence_span": e.get("evidence_span")}
             entry = {"date": when.get("date"), "precision": when.get("precision"), "description": e["description"],
-                     "event_type": e["event_type"], "actors": e["actors"], "targets": e["targets"], "where": e.get("where"),
+                     "event_type": e["event_type"], "actors": e["actors"], "targets": e["targets"],
+                     "where": e.get("where"),
                      "statuses": [e["status"]], "sources": [source], "why": "one source"}
             (dated if when.get("date") else undated).append(entry)
         for q in doc["summary"]["quotes"]:

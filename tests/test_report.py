@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from summarize import ConfigurationError
 from summarize.report import Row, load_rows, page_names, write_report
 from summarize.report_article import Mark, highlight
-from summarize.report_pages import PAGE_SIZE, index_page, speakers_page, timeline_page
 from summarize.report_html import Links
+from summarize.report_pages import PAGE_SIZE, index_page, speakers_page, timeline_page
 
 from .browser import Node, parse
 from .report_support import summarize_seeds, timeline_for, unmerged_timeline
@@ -56,9 +56,11 @@ def hostile_document(article_id: str = 'evil/../"<b>"') -> dict[str, Any]:
             "title": HOSTILE, "published": "2024-07-01", "summary": HOSTILE, "key_points": [HOSTILE],
             "events": [{"description": HOSTILE, "event_type": "statement", "actors": [HOSTILE], "targets": [HOSTILE],
                         "when": {"text": HOSTILE, "date": "2024-07", "precision": "month"}, "where": HOSTILE,
-                        "status": "reported", "evidence": text[:30], "evidence_span": {"start": 0, "end": 30, "match": "exact"}}],
-            "quotes": [{"text": text[start:end], "speaker": f"<img src=x onerror=alert(1)>{HOSTILE}", "speaker_role": HOSTILE,
-                        "kind": "direct", "cue": HOSTILE, "span": {"start": start, "end": end, "match": "exact"}}],
+                        "status": "reported", "evidence": text[:30],
+                        "evidence_span": {"start": 0, "end": 30, "match": "exact"}}],
+            "quotes": [{"text": text[start:end], "speaker": f"<img src=x onerror=alert(1)>{HOSTILE}",
+                        "speaker_role": HOSTILE, "kind": "direct", "cue": HOSTILE,
+                        "span": {"start": start, "end": end, "match": "exact"}}],
             "entities": [{"name": HOSTILE, "type": "person", "aliases": [HOSTILE]}],
         },
         "run": {"model": HOSTILE, "prompt": HOSTILE, "attempts": 1, "replayed": 1},
@@ -109,8 +111,9 @@ def test_any_spans_over_any_text_round_trip_exactly(text: str, data: st.DataObje
 def test_page_names_are_safe_unique_and_stable() -> None:
     ids = ["000_abc", "world/iran", "World/Iran", "../etc/passwd", ".hidden", "CON", "a b?c", "000_ABC"]
     names = page_names(ids)
-    assert page_names(["000_abc", "x.y-z"]) == {"000_abc": "000_abc.html", "x.y-z": "x.y-z.html"}  # safe ids keep theirs
-    assert sorted([names["000_abc"], names["000_ABC"]])[0] == "000_ABC.html"  # the first of a case clash keeps it
+    # Safe ids keep their names.
+    assert page_names(["000_abc", "x.y-z"]) == {"000_abc": "000_abc.html", "x.y-z": "x.y-z.html"}
+    assert min(names["000_abc"], names["000_ABC"]) == "000_ABC.html"  # the first of a case clash keeps its name
     assert len({n.lower() for n in names.values()}) == len(ids)  # unique even on case-insensitive file systems
     for name in names.values():
         assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.html", name), name
@@ -119,7 +122,7 @@ def test_page_names_are_safe_unique_and_stable() -> None:
 
 
 def test_rows_join_documents_with_the_ledger(seed_out: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
-    src, docs = seed_out
+    _, docs = seed_out
     out = tmp_path / "out"
     (out / "nested").mkdir(parents=True)
     for doc in docs[:2]:
@@ -138,7 +141,8 @@ def test_rows_join_documents_with_the_ledger(seed_out: tuple[Path, list[dict[str
     assert (rows[first].status, rows[first].quotes) == ("done", len(docs[0]["summary"]["quotes"]))
     assert rows[second].status == "failed" and rows[second].document is not None  # the last line wins; page kept
     assert rows[second].error == "replay_miss" and len(rows[second].message or "") <= 600
-    assert (rows["lost"].status, rows["lost"].error, rows["lost"].message) == ("failed", "article", "lost.txt has no text.")
+    lost = rows["lost"]
+    assert (lost.status, lost.error, lost.message) == ("failed", "article", "lost.txt has no text.")
     assert rows["nested/broken"].status == "failed" and "cannot be read" in (rows["nested/broken"].message or "")
     assert rows["gone"].status == "missing" and rows["gone"].quotes == 3
 
@@ -202,7 +206,7 @@ def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
     assert root.find(cls="article-text").text(skip=_not_badge) == doc["article"]["text"]  # \r survives as &#13;
     assert marks_by_ref(root)["q1"] == doc["summary"]["quotes"][0]["text"]
     assert root.find("h1").text() == f"Title {HOSTILE}"
-    blob = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', pages["index.html"], re.S)
+    blob = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', pages["index.html"], re.DOTALL)
     assert blob and "<" not in blob.group(1)
     rows = json.loads(blob.group(1))
     assert [r[2] for r in rows] == ["Title " + HOSTILE, "failed<script>"] and rows[1][9] == HOSTILE
@@ -227,13 +231,15 @@ def test_timeline_pages_show_entries_in_order_with_precision_sources_and_links()
              "actors": ["X"], "targets": [], "where": None, "statuses": ["reported"], "why": "one",
              "sources": [{"article": "a", "title": "A", "status": "reported", "evidence": "ev one",
                           "evidence_span": {"start": 0, "end": 6}}]},
-            {"id": "ev-0002", "date": "2020-01-03", "precision": "day", "description": "Day event", "event_type": "attack",
-             "actors": ["X", "Y"], "targets": ["Z"], "where": "Baghdad", "statuses": ["confirmed", "alleged"],
+            {"id": "ev-0002", "date": "2020-01-03", "precision": "day", "description": "Day event",
+             "event_type": "attack", "actors": ["X", "Y"], "targets": ["Z"], "where": "Baghdad",
+             "statuses": ["confirmed", "alleged"],
              "why": "same day 2020-01-03; shared actors: X",
              "sources": [{"article": "a", "title": "A", "status": "confirmed", "evidence": "ev two",
                           "evidence_span": {"start": 7, "end": 13}},
                          {"article": "b", "title": "B (no page)", "status": "alleged", "evidence": "ev three"}]}],
-        "undated": [{"id": "ev-0003", "date": None, "precision": None, "description": "Sometime", "statuses": ["planned"],
+        "undated": [{"id": "ev-0003", "date": None, "precision": None, "description": "Sometime",
+                     "statuses": ["planned"],
                      "sources": [{"article": "a", "title": "A", "status": "planned", "evidence": "x"}]}],
         "speakers": [{"speaker": "Esper", "names": ["Esper", "Mark Esper"], "quotes": [
             {"id": "q-0001", "text": "It's personal", "kind": "direct", "why": "identical text in 2 articles",
@@ -242,7 +248,8 @@ def test_timeline_pages_show_entries_in_order_with_precision_sources_and_links()
     }
     doc = {"article": {"id": "a", "text": "ev one ev two"},
            "summary": {"quotes": [{"span": {"start": 0, "end": 6}}],
-                       "events": [{"evidence_span": {"start": 0, "end": 6}}, {"evidence_span": {"start": 7, "end": 13}}]}}
+                       "events": [{"evidence_span": {"start": 0, "end": 6}},
+                                  {"evidence_span": {"start": 7, "end": 13}}]}}
     links = Links({"a": "a.html"}, [Row("a", "done", "A", document=doc)])
     root = parse(timeline_page(timeline, links))
     entries = root.find_all("li", cls="tl-entry")

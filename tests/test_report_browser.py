@@ -120,6 +120,23 @@ def test_an_index_of_10000_articles_renders_one_page_and_pages_through(chromium:
     assert len(failed_rows) == PAGE_SIZE and all(r.attrs["class"] == "st-failed" for r in failed_rows)
     assert failed_rows[0].find(cls="id").text() == "world/01003" and "replay_miss" in failed_rows[0].text()
     assert failed.find(id="shown").text() == "101–200 of 1,000 (10,000 in all)"
+    # Typing in the filter and sorting by a column work on the whole list, not just the page shown.
+    typed = chromium.evaluate(url(index), """new Promise(done => {
+        const box = document.getElementById("filter");
+        box.value = "number 777"; box.dispatchEvent(new Event("input"));
+        setTimeout(() => {
+            const ids = [...document.querySelectorAll("#rows .id")].map(n => n.textContent);
+            box.value = ""; box.dispatchEvent(new Event("input"));
+            setTimeout(() => {
+                const quotes = document.querySelector('th[data-sort="5"]');
+                quotes.click(); quotes.click();
+                done([ids, document.querySelector("#rows td.num").textContent, location.hash]);
+            }, 400);
+        }, 400);
+    })""")
+    every_word = [r.id for r in rows if all(w in f"{r.id} {r.title} {r.published}" for w in ("number", "777"))]
+    assert typed == [every_word, str(max(r.quotes or 0 for r in rows)),
+                     "#sort=5&dir=desc"]
 
 
 def test_hostile_text_stays_text_in_the_browser(chromium: Chromium, tmp_path: Path) -> None:

@@ -25,7 +25,7 @@
   function writeHash(state) {
     var parts = [];
     Object.keys(state).forEach(function (k) {
-      if (state[k] !== "" && state[k] !== null && !(k === "page" && state[k] === 1)) {
+      if (state[k] !== "" && state[k] !== null && !(k === "page" && state[k] === 1) && !(k === "dir" && !state.sort)) {
         parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(state[k]));
       }
     });
