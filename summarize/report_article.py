@@ -172,7 +172,7 @@ def _events(summary: dict[str, Any], lost: set[str]) -> str:
         items.append(f'<li class="item ev" id="i-{ref}" data-ref="{ref}">{_badge(ref, lost)}'
                      f'<span class="desc">{esc(e.get("description"))}</span>'
                      f'<p class="meta">{date}{said} · {chip(e.get("status") or "unknown")} · '
-                     f'{esc(e.get("event_type"))}</p>'
+                     f'{esc(str(e.get("event_type") or "event").replace("_", " "))}</p>'
                      f'<p class="meta actors">{esc(who)}{whom}{where}{_lost(ref, lost)}</p></li>')
     return _section("Events", items, "No events.")
 

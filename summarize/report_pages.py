@@ -130,7 +130,7 @@ def _entry(entry: dict[str, Any], links: Links) -> str:
     return f"""<li class="tl-entry" id="{esc(entry.get('id'))}">
 <div class="tl-when">{when}</div>
 <div class="tl-card card"><h3>{esc(entry.get('description'))}</h3>
-<p class="meta">{statuses} {esc(entry.get('event_type'))} · {who}{where}</p>
+<p class="meta">{statuses} {esc(str(entry.get('event_type') or 'event').replace('_', ' '))} · {who}{where}</p>
 <details{' open' if len(sources) <= 3 else ''}><summary>{len(sources)} source{plural}</summary>
 <ul class="tl-sources">{''.join(items)}</ul></details>
 {why}</div></li>"""
