@@ -12,6 +12,8 @@ a name is used. The modules: ``schema`` (the result's models), ``articles`` (rea
 ``prompting`` (templates), ``grounding`` (``locate``), ``fixtures`` (record/replay transport),
 ``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``timeline`` (one timeline and who
 said what across summaries), ``errors``, ``cli``.
+``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``report`` (``write_report``: the HTML
+report), ``errors``, ``cli``.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ _EXPORTS = {
     "model_schema": "schema",
     "normalize": "grounding",
     "timeline_markdown": "timeline",
+    "write_report": "report",
 }
 
 __all__ = [
@@ -109,6 +112,7 @@ __all__ = [
     "model_schema",
     "normalize",
     "timeline_markdown",
+    "write_report",
 ]
 
 
@@ -146,6 +150,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .grounding import locate, normalize
     from .pipeline import Summarizer, SummaryResult
     from .prompting import load_prompt
+    from .report import write_report
     from .schema import (
         ArticleSummary,
         Entity,

@@ -11,6 +11,7 @@ Commands:
 - ``summarize eval --pred OUT --gold GOLD [--json] [--overlap 0.5]``: score summaries against gold.
 - ``summarize timeline OUT [--json FILE] [--markdown FILE]``: merge a folder of summaries into one
   timeline and a who-said-what index; Markdown on standard output unless a file is named.
+- ``summarize report OUT --html DIR``: write a static HTML report of the summaries folder OUT.
 
 Heavy modules (openai, instructor, pydantic, rich) are imported only by the command that needs them,
 so ``summarize --help`` starts fast.
@@ -96,6 +97,12 @@ def _parser() -> argparse.ArgumentParser:
     tl.add_argument("out", metavar="OUT", help="the folder of summaries (the --out of `summarize run`)")
     tl.add_argument("--json", metavar="FILE", help="write the timeline as JSON (format summarize-timeline/1)")
     tl.add_argument("--markdown", metavar="FILE", help="write the timeline as Markdown")
+    report = sub.add_parser("report", help="write a static HTML report of a summaries folder",
+                            description="Write a self-contained static site (index, timeline, who said what, one "
+                                        "page per article with its quotes and evidence highlighted) from the "
+                                        "summaries and ledger in OUT. Open DIR/index.html in a browser.")
+    report.add_argument("out", metavar="OUT", help="the folder that `summarize run --out` wrote")
+    report.add_argument("--html", required=True, metavar="DIR", help="folder for the site (created if needed)")
     return parser
 
 
@@ -257,6 +264,14 @@ def _timeline(args: argparse.Namespace) -> int:
               f"written to {written}")
     return 1 if any(s.corrupt for s in skipped) else 0
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    _paths(args, "out", "html")
+    index = write_report(args.out, args.html)
+    print(f"Report written: {index}")
+    return 0
+
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
@@ -277,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "eval":
             return _eval(args)
+        if args.command == "report":
+            return _report(args)
         return _fixtures(args)
     except SummarizeError as exc:
         print(f"summarize: {exc}", file=sys.stderr)

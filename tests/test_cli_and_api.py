@@ -107,7 +107,9 @@ def test_a_built_wheel_carries_the_prompts_and_loads_them_when_installed(tmp_pat
                             "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr
     wheel = next((tmp_path / "dist").glob("summarize-*.whl"))
-    assert "summarize/prompts/summarize.v1.toml" in zipfile.ZipFile(wheel).namelist()
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "summarize/prompts/summarize.v1.toml" in names
+    assert {"summarize/static/report.css", "summarize/static/report.js"} <= set(names)  # the HTML report's assets
     target = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                              capture_output=True, text=True, timeout=300)

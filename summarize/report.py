@@ -1,0 +1,196 @@
+"""The HTML report: a self-contained static site built from a summaries folder.
+
+Terms:
+
+- **summaries folder** ``OUT``: what ``summarize run ... --out OUT`` wrote: one output document per article
+  (``OUT/<article id>.json``, ids may contain ``/``) and the ledger ``OUT/ledger.jsonl``.
+- **site** ``HTML``: ``index.html`` (every article: title, date, counts, status, failures from the ledger),
+  ``timeline.html`` (the merged timeline), ``who-said-what.html`` (quotes by speaker), one page per article
+  under ``articles/``, and the shared ``report.css`` and ``report.js``. Nothing is fetched from a network:
+  no CDN, no web fonts. Every page works from ``file://``; the pages work without JavaScript too (the index
+  then shows its first page only).
+- **row**: one article in the index, from its document and its last ledger line. Its ``status`` is ``done``
+  (a document exists and the ledger does not say it failed; ``skipped`` counts as done), ``failed`` (the
+  ledger's last line says so, or the document cannot be read) or ``missing`` (the ledger says done but the
+  document is gone).
+- **page name**: an article's file name under ``articles/``: its id with every character outside
+  ``A-Z a-z 0-9 . _ -`` replaced by ``_``, plus a short hash of the id whenever that changed it, or when two
+  ids would otherwise share a name (also on case-insensitive file systems).
+
+Every file is written atomically (a temporary file, then a rename). Text from articles and models is
+escaped everywhere: it is data, never markup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigurationError
+from .ledger import LEDGER_NAME, Ledger
+
+__all__ = ["Row", "load_rows", "page_names", "write_report"]
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
+#: Failure messages longer than this are cut in the index (the ledger keeps them whole).
+MESSAGE_LIMIT = 600
+
+
+@dataclass
+class Row:
+    """One article of the report: its document (when readable) and its last ledger line."""
+
+    id: str
+    status: str
+    title: str
+    published: str | None = None
+    quotes: int | None = None
+    events: int | None = None
+    entities: int | None = None
+    error: str | None = None
+    message: str | None = None
+    document: dict[str, Any] | None = field(default=None, repr=False)
+    ledger: dict[str, Any] | None = field(default=None, repr=False)
+
+
+def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[str, Any] | None = None) -> Path:
+    """Write the HTML report of the summaries folder ``out_dir`` into ``html_dir``; return ``index.html``'s path.
+
+    ``timeline`` is the merged timeline (``summarize-timeline/1``) of the folder's documents; by default it is
+    built with :func:`summarize.timeline.build_timeline`. Raises :class:`ConfigurationError` when ``out_dir``
+    holds no documents and no ledger.
+    """
+    from . import report_pages as pages
+
+    out, html = Path(out_dir), Path(html_dir)
+    rows = load_rows(out, exclude=html)
+    documents = [row.document for row in rows if row.document is not None]
+    if timeline is None:
+        from .timeline import build_timeline
+
+        timeline = build_timeline(documents)
+    names = page_names([row.id for row in rows if row.document is not None])
+    links = pages.Links(names, rows)
+
+    html.mkdir(parents=True, exist_ok=True)
+    for asset in ("report.css", "report.js"):
+        _write_text(html / asset, resources.files("summarize").joinpath("static", asset).read_text(encoding="utf-8"))
+    for row in rows:
+        if row.document is not None:
+            _write_text(html / "articles" / names[row.id], pages.article_page(row, links))
+    _write_text(html / "timeline.html", pages.timeline_page(timeline, links))
+    _write_text(html / "who-said-what.html", pages.speakers_page(timeline, links))
+    index = html / "index.html"
+    _write_text(index, pages.index_page(rows, names, source=str(out)))
+    return index
+
+
+def load_rows(out_dir: str | Path, *, exclude: str | Path | None = None) -> list[Row]:
+    """Every article of the summaries folder, sorted by id: documents joined with the ledger's last lines.
+
+    Files that are valid JSON but not output documents are ignored; hidden files and the folder ``exclude``
+    (the site, when written inside ``out_dir``) are skipped.
+    """
+    out = Path(out_dir)
+    if not out.is_dir():
+        raise ConfigurationError(f"{out} is not a folder. Write summaries first: summarize run ARTICLES --out {out}")
+    skip = Path(exclude).resolve() if exclude is not None else None
+    entries = Ledger(out).last_entries()
+    rows: dict[str, Row] = {}
+    for path in sorted(out.rglob("*.json")):
+        rel = path.relative_to(out)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if skip is not None and path.resolve().is_relative_to(skip):
+            continue
+        article_id = rel.with_suffix("").as_posix()
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            rows[article_id] = Row(article_id, "failed", article_id, error="document",
+                                   message=f"{rel} cannot be read: {exc}")
+            continue
+        if not _is_document(data):
+            continue
+        article_id = str(data["article"].get("id") or article_id)
+        rows[article_id] = _document_row(article_id, data, entries.get(article_id))
+    for article_id, entry in entries.items():
+        if article_id not in rows:
+            rows[article_id] = _ledger_row(article_id, entry)
+    if not rows and not (out / LEDGER_NAME).exists():
+        raise ConfigurationError(f"{out} holds no summaries and no {LEDGER_NAME}. "
+                                 f"Write some first: summarize run ARTICLES --out {out}")
+    return [rows[key] for key in sorted(rows)]
+
+
+def page_names(ids: list[str]) -> dict[str, str]:
+    """The file name under ``articles/`` of each article id (see the module docstring); deterministic."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for article_id in sorted(ids):
+        stem = _UNSAFE.sub("_", article_id).lstrip(".")[:80] or "article"
+        if stem != article_id or stem.upper() in _RESERVED or stem.lower() in taken:
+            stem = f"{stem}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+        taken.add(stem.lower())
+        names[article_id] = f"{stem}.html"
+    return names
+
+
+def _is_document(data: Any) -> bool:
+    return (isinstance(data, dict) and isinstance(data.get("article"), dict) and isinstance(data.get("summary"), dict)
+            and isinstance(data["article"].get("text"), str))
+
+
+def _document_row(article_id: str, doc: dict[str, Any], entry: dict[str, Any] | None) -> Row:
+    article, summary = doc["article"], doc["summary"]
+    failed = entry is not None and entry.get("status") == "failed"
+    return Row(
+        id=article_id,
+        status="failed" if failed else "done",
+        title=str(article.get("title") or summary.get("title") or article_id),
+        published=article.get("published") or summary.get("published"),
+        quotes=len(summary.get("quotes") or []),
+        events=len(summary.get("events") or []),
+        entities=len(summary.get("entities") or []),
+        error=str(entry.get("error") or "error") if failed and entry else None,
+        message=_cut(str(entry.get("message") or "")) if failed and entry else None,
+        document=doc,
+        ledger=entry,
+    )
+
+
+def _ledger_row(article_id: str, entry: dict[str, Any]) -> Row:
+    if entry.get("status") == "failed":
+        return Row(article_id, "failed", article_id, quotes=entry.get("quotes"), events=entry.get("events"),
+                   entities=entry.get("entities"), error=str(entry.get("error") or "error"),
+                   message=_cut(str(entry.get("message") or "")), ledger=entry)
+    return Row(article_id, "missing", article_id, quotes=entry.get("quotes"), events=entry.get("events"),
+               entities=entry.get("entities"), error="missing",
+               message=f"The ledger says {entry.get('status')}, but {article_id}.json is missing: run again "
+                       "with --no-resume to rewrite it.", ledger=entry)
+
+
+def _cut(message: str) -> str:
+    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 atomically (lone surrogates from hostile JSON become ``?``)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(text.encode("utf-8", "replace"))
+        os.chmod(tmp, 0o644)  # a site is meant to be read: mkstemp's 0600 would hide it from a web server
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
