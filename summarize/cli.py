@@ -42,6 +42,12 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="how structured output is requested (default: json_schema)")
     g.add_argument("--max-reasks", type=int, default=2, help="reasks after an invalid answer (default: 2)")
     g.add_argument("--retries", type=int, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
+    g.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one answer (default: 120)")
+    g.add_argument("--max-tokens", type=int, help="output budget per answer; a truncated answer is retried once with twice "
+                                                  "this (default: the server's)")
+    g.add_argument("--context-window", type=int,
+                   help="tokens the model accepts in all; longer articles are refused unsent (default: known for "
+                        "OpenAI models, unchecked for others)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -145,6 +151,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     summarizer = Summarizer(model=args.model, base_url=args.base_url, fixtures=args.fixtures, mode=args.mode,
                             output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries,
+                            timeout=args.timeout, max_tokens=args.max_tokens, context_window=args.context_window,
                             rpm=args.rpm, tpm=args.tpm)
     progress = RichProgress(enabled=not args.quiet)
     try:

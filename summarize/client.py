@@ -54,6 +54,43 @@ __all__ = ["ModelClient", "Usage"]
 # configures logging still receives them.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 
+
+class _RedactingFilter(logging.Filter):
+    """Removes API keys and bearer tokens from log records of the client stack.
+
+    openai (with ``OPENAI_LOG=debug``), httpx and instructor log requests and server errors, and a
+    server or proxy may echo the Authorization header in an error body.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = message
+        for secret in self.secrets:
+            clean = redact(clean, secret)
+        clean = redact(clean)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+_REDACTING = _RedactingFilter()
+_LOGGED_PACKAGES = ("openai", "httpx", "httpcore", "instructor", "summarize")
+
+
+def _redact_logs(secret: str | None) -> None:
+    """Install the redacting filter on every logger of the client stack (they exist once imported)."""
+    if secret:
+        _REDACTING.secrets.add(secret)
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _LOGGED_PACKAGES]
+    for name in (*_LOGGED_PACKAGES, *names):
+        logger = logging.getLogger(name)
+        if _REDACTING not in logger.filters:
+            logger.addFilter(_REDACTING)
+
 _NO_KEY = "no-key-configured"  # the openai client insists on a key even where none is needed
 
 
@@ -284,6 +321,7 @@ class ModelClient:
         import openai
 
         _check_async_validators_once()
+        _redact_logs(self.settings.api_key)
         mode_name, _ = _request_options(self.settings.output_mode)
         mode = getattr(instructor.Mode, mode_name)
         if is_async:
