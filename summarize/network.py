@@ -11,7 +11,7 @@ Terms:
   (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
   ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
 - **in-flight gate**: a folder run's bound on requests in flight (``--concurrency``), a semaphore in a
-  context variable held only while a request is on the wire. A run keeps more articles in progress than
+  context variable held while a request is on the wire or being retried, not while its answer is parsed. A run keeps more articles in progress than
   that, so a prepared request waits at the gate and goes out the moment an answer frees a place, while
   the CPU parses and validates that answer.
 - **retry log**: the per-article list, kept in a context variable set by the client, of the retried
@@ -305,17 +305,6 @@ class RetryTransport(LayeredTransport):
         inner = self.inner = self.inner or _ConnectionShards()
 
         async def send() -> httpx.Response:
-            gate = IN_FLIGHT.get()
-            if gate is None:
-                return await attempt()
-            async with gate:
-                response = await attempt()
-            # Let the requests waiting at the gate go out before this answer is parsed and validated:
-            # the CPU work then overlaps their latency instead of delaying them.
-            await asyncio.sleep(0)
-            return response
-
-        async def attempt() -> httpx.Response:
             estimate = _estimate_tokens(request)
             delay = self.limiter.reserve(estimate)
             if delay:
@@ -325,7 +314,17 @@ class RetryTransport(LayeredTransport):
             self._settle(estimate, response)
             return response
 
-        return await self._controller(AsyncRetrying)(send)  # type: ignore[operator]
+        gate = IN_FLIGHT.get()
+        if gate is None:
+            return await self._controller(AsyncRetrying)(send)  # type: ignore[operator]
+        # The place is held through retries and their waits: a retried request is not sent to the back of
+        # the queue behind fresh ones (after a 429 pause that starved it into more 429s).
+        async with gate:
+            response = await self._controller(AsyncRetrying)(send)  # type: ignore[operator]
+        # Let the requests waiting at the gate go out before this answer is parsed and validated:
+        # the CPU work then overlaps their latency instead of delaying them.
+        await asyncio.sleep(0)
+        return response
 
     def _settle(self, estimate: int, response: httpx.Response) -> None:
         if not self.limiter.counts_tokens:
