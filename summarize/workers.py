@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import math
 import multiprocessing as mp
 import os
 import queue as queue_module
@@ -109,12 +108,13 @@ def _share(limit: float | None, workers: int) -> float | None:
 async def run_in_processes(run: _Run, items: Iterable[Article | ArticleError], *, workers: int, concurrency: int) -> None:
     """Summarize ``items`` for ``run`` over ``workers`` forked processes (see the module docstring)."""
     ctx = mp.get_context("fork")
-    per_worker = max(1, math.ceil(concurrency / workers))
-    inbox, outbox = ctx.Queue(maxsize=per_worker * workers * 4), ctx.Queue()
+    workers = min(workers, concurrency)  # every worker needs at least one place
+    shares = [concurrency // workers + (i < concurrency % workers) for i in range(workers)]  # sums to concurrency
+    inbox, outbox = ctx.Queue(maxsize=concurrency * 4), ctx.Queue()
     s = run.s
     settings = dataclasses.replace(s.settings, rpm=_share(s.settings.rpm, workers), tpm=_share(s.settings.tpm, workers))
-    procs = [ctx.Process(target=_child, args=(settings, s.prompt, run.out, run.prices, per_worker, inbox, outbox),
-                         name=f"summarize-worker-{i}", daemon=True) for i in range(workers)]
+    procs = [ctx.Process(target=_child, args=(settings, s.prompt, run.out, run.prices, share, inbox, outbox),
+                         name=f"summarize-worker-{i}", daemon=True) for i, share in enumerate(shares)]
     for p in procs:
         p.start()
     loop = asyncio.get_running_loop()
