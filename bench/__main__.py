@@ -6,7 +6,6 @@ import argparse
 import importlib
 import time
 
-
 BENCHES = ["concurrency", "ratelimit", "replay", "startup", "memory", "locate", "faults"]
 
 

@@ -27,7 +27,7 @@ ARTICLES, CONCURRENCY, LATENCY, SEQUENTIAL_SAMPLE = 256, 32, 0.2, 12
 WORKERS = 2  # processes: this machine has two cores
 
 
-def _instructor_client(base_url: str, is_async: bool):  # noqa: ANN202
+def _instructor_client(base_url: str, is_async: bool):
     import instructor
     import openai
 
@@ -35,7 +35,7 @@ def _instructor_client(base_url: str, is_async: bool):  # noqa: ANN202
     return instructor.from_openai(cls(base_url=base_url, api_key=FAKE_KEY, max_retries=0), mode=instructor.Mode.JSON_SCHEMA)
 
 
-def _gather(base_url: str, paths: list[Path], messages) -> float:  # noqa: ANN001
+def _gather(base_url: str, paths: list[Path], messages) -> float:
     """asyncio.gather over instructor calls, at most CONCURRENCY at once."""
     from summarize.schema import ArticleSummary
 
@@ -55,7 +55,7 @@ def _gather(base_url: str, paths: list[Path], messages) -> float:  # noqa: ANN00
     return timed(lambda: asyncio.run(run()))
 
 
-def _sequential(base_url: str, paths: list[Path], messages) -> float:  # noqa: ANN001
+def _sequential(base_url: str, paths: list[Path], messages) -> float:
     from summarize.schema import ArticleSummary
 
     client = _instructor_client(base_url, False)

@@ -26,7 +26,7 @@ ARTICLES = 200
 VCR_SAMPLE = 30  # vcrpy takes over 100 ms an article: timed on a sample, compared per article
 
 
-def _instructor(http_client: httpx.Client, base_url: str):  # noqa: ANN202
+def _instructor(http_client: httpx.Client, base_url: str):
     import instructor
     import openai
 
@@ -82,7 +82,7 @@ def _fixture(folder: Path, article_id: str) -> dict:
     return restored(json.loads(path.read_text(encoding="utf-8"))["response"]["body"])
 
 
-def _vcr(root: Path, url: str, articles: list) -> float:  # noqa: ANN001
+def _vcr(root: Path, url: str, articles: list) -> float:
     """Record a cassette against the live server, then time the replay from it."""
     import vcr
 

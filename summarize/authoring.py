@@ -85,7 +85,7 @@ def _summarizer(fixtures: Path, provenance: dict[str, Any], replies: list[Any], 
     script = ScriptedTransport(replies)
     s = Summarizer(fixtures=fixtures, mode=Mode.RECORD, base_url=_AUTHORED_BASE_URL, transport=script, **options)
     # The fixture layer writes what the script answers; provenance marks it authored, not recorded.
-    s._client.provenance = provenance  # noqa: SLF001
+    s._client.provenance = provenance
     return s, script
 
 
@@ -128,7 +128,7 @@ def rekey_fixtures(sources: list[Any], *, fixtures: str | Path = "fixtures", **o
         except SummarizeError as exc:
             report[article.id] = f"failed: {exc}"
             continue
-        kept = {p.resolve() for p in s._client.recorded}  # noqa: SLF001
+        kept = {p.resolve() for p in s._client.recorded}
         for path, _ in old:
             if path.resolve() not in kept:
                 path.unlink(missing_ok=True)

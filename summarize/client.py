@@ -10,7 +10,8 @@ Terms:
   a content-filter stop, a truncated answer or an empty choice list into the matching typed error, so
   none of them is mistaken for a validation problem and reasked.
 
-Every exception from openai, instructor or httpx is translated into :mod:`summarize.errors` here.
+Every exception from openai, instructor or httpx is translated into :mod:`summarize.errors` as it
+leaves this module (:mod:`summarize.translate`), with the key redacted (:mod:`summarize.redaction`).
 The openai SDK's own retries are off (``max_retries=0``) so that retries never stack: transient
 failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`.
 """
@@ -20,9 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
-import re
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -34,18 +33,17 @@ import httpx
 
 from .config import Settings
 from .errors import (
-    AuthenticationError,
-    InvalidOutputError,
     ProviderError,
     RefusalError,
     ReplayMissError,
-    SummarizeError,
     TruncatedOutputError,
 )
 from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureTransport
 from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
+from .redaction import redact_logs
 from .schema import GROUNDING, ArticleSummary, GroundingContext, _cached_schema
+from .translate import causes, translate
 
 __all__ = ["ModelClient", "Usage"]
 
@@ -54,42 +52,6 @@ __all__ = ["ModelClient", "Usage"]
 # configures logging still receives them.
 logging.getLogger("instructor").addHandler(logging.NullHandler())
 
-
-class _RedactingFilter(logging.Filter):
-    """Removes API keys and bearer tokens from log records of the client stack.
-
-    openai (with ``OPENAI_LOG=debug``), httpx and instructor log requests and server errors, and a
-    server or proxy may echo the Authorization header in an error body.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.secrets: set[str] = set()
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = message
-        for secret in self.secrets:
-            clean = redact(clean, secret)
-        clean = redact(clean)
-        if clean != message:
-            record.msg, record.args = clean, None
-        return True
-
-
-_REDACTING = _RedactingFilter()
-_LOGGED_PACKAGES = ("openai", "httpx", "httpcore", "instructor", "summarize")
-
-
-def _redact_logs(secret: str | None) -> None:
-    """Install the redacting filter on every logger of the client stack (they exist once imported)."""
-    if secret:
-        _REDACTING.secrets.add(secret)
-    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _LOGGED_PACKAGES]
-    for name in (*_LOGGED_PACKAGES, *names):
-        logger = logging.getLogger(name)
-        if _REDACTING not in logger.filters:
-            logger.addFilter(_REDACTING)
 
 _NO_KEY = "no-key-configured"  # the openai client insists on a key even where none is needed
 
@@ -260,7 +222,7 @@ class _Call:
 
     def failed(self, exc: Exception) -> None:
         """A request that failed for good (its retries spent) is still an attempt; a replay miss sent nothing."""
-        if not any(isinstance(c, ReplayMissError) for c in _causes(exc)):
+        if not any(isinstance(c, ReplayMissError) for c in causes(exc)):
             self.usage.attempts += 1
 
     def checked(self, raw: Any) -> Any:
@@ -321,7 +283,7 @@ class ModelClient:
         import openai
 
         _check_async_validators_once()
-        _redact_logs(self.settings.api_key)
+        redact_logs(self.settings.api_key)
         mode_name, _ = _request_options(self.settings.output_mode)
         mode = getattr(instructor.Mode, mode_name)
         if is_async:
@@ -431,7 +393,7 @@ class ModelClient:
             yield usage
         except Exception as exc:
             usage.retries = len(retried)
-            error = _translate(exc, article_id, usage, secret=s.api_key)
+            error = translate(exc, article_id, usage, secret=s.api_key)
             error.usage = usage
             raise error from exc
         finally:
@@ -443,7 +405,7 @@ class ModelClient:
     def _grown(self, exc: Exception, kwargs: dict[str, Any]) -> dict[str, Any] | None:
         """The arguments to try a truncated answer again with (a larger output budget, once), or None."""
         call = _CALL.get()
-        if call.grown or not any(isinstance(c, TruncatedOutputError) for c in _causes(exc)):
+        if call.grown or not any(isinstance(c, TruncatedOutputError) for c in causes(exc)):
             return None
         budget = larger_output_budget(self.settings.model, kwargs.get("max_tokens"))
         if budget is None:
@@ -469,88 +431,4 @@ def _plain(result: ArticleSummary) -> ArticleSummary:
     """The wire subclass as a plain ArticleSummary (no re-validation)."""
     return ArticleSummary.model_construct(**{name: getattr(result, name) for name in ArticleSummary.model_fields})
 
-
-def _causes(exc: BaseException) -> list[BaseException]:
-    seen: list[BaseException] = []
-    cur: BaseException | None = exc
-    while cur is not None and cur not in seen:
-        seen.append(cur)
-        cur = cur.__cause__ or cur.__context__
-    return seen
-
-
-def _translate(exc: Exception, article_id: str, usage: Usage, *, secret: str | None = None) -> SummarizeError:
-    """The most specific :class:`SummarizeError` for an exception from the client stack, with the API key
-    and any bearer token removed from its message (servers and proxies sometimes echo the request)."""
-    error = _most_specific(exc, article_id, usage)
-    clean = redact(str(error), secret)
-    if clean != str(error):
-        error.args = (clean, *error.args[1:])
-    return error
-
-
-def _most_specific(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
-    import openai
-    from pydantic import ValidationError
-
-    chain = _causes(exc)
-    for cause in chain:
-        if isinstance(cause, SummarizeError):
-            cause.article_id = cause.article_id or article_id
-            return cause
-    for cause in chain:
-        if isinstance(cause, openai.APIStatusError):
-            return _from_status(cause, article_id)
-        if isinstance(cause, openai.APITimeoutError):
-            return ProviderError("The request timed out. The server may be overloaded; try again or raise the timeout.", article_id=article_id)
-        if isinstance(cause, openai.APIConnectionError):
-            return ProviderError(f"Could not connect to the model server: {cause}. Check the base URL and the network.", article_id=article_id)
-    for cause in chain:
-        if isinstance(cause, (ValidationError, json.JSONDecodeError)):
-            problems = _problems(cause)
-            return InvalidOutputError(
-                f"The answer stayed invalid after {usage.attempts} attempt(s): " + "; ".join(problems[:5])
-                + ". Raise max_reasks, try a stronger model, or inspect the recorded exchanges.",
-                problems=problems, article_id=article_id,
-            )
-    return ProviderError(f"Unexpected failure from the model client: {type(exc).__name__}: {exc}", article_id=article_id)
-
-
-_BEARER = re.compile(r"(?i)\b(bearer|authorization)(\s*[:=]?\s*)(bearer\s+)?[^\s\"',;]+")
-
-
-def redact(text: str, secret: str | None = None) -> str:
-    """``text`` with ``secret`` and any ``Authorization``/``Bearer`` credential replaced by ``[redacted]``."""
-    if secret and len(secret) >= 8:
-        text = text.replace(secret, "[redacted]")
-    return _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}[redacted]", text)
-
-
-def _problems(exc: BaseException) -> list[str]:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return [f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in errors()]
-    return [str(exc)]
-
-
-def _from_status(exc: Any, article_id: str) -> SummarizeError:
-    status = exc.status_code
-    detail = _server_message(exc)
-    advice = {
-        401: "The server rejected the API key: check OPENAI_API_KEY.",
-        403: "The key is not allowed to use this model or endpoint.",
-        404: "Not found: check the model name and the base URL (it usually ends in /v1).",
-        400: "The server rejected the request: it may not support this output mode (try --output-mode json) or this model.",
-        429: "Rate limited by the server: slow down or raise your limits.",
-    }.get(status, "The model server failed; try again later." if status >= 500 else "The server refused the request.")
-    cls = AuthenticationError if status in (401, 403) else ProviderError
-    return cls(f"HTTP {status}: {advice}" + (f" Server said: {detail}" if detail else ""), status=status, article_id=article_id)
-
-
-def _server_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        body = body["error"]
-    msg = body.get("message") if isinstance(body, dict) else None
-    return str(msg)[:300] if msg else ""
 

@@ -36,7 +36,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 
 import httpx
-from tenacity import AsyncRetrying, RetryCallState, Retrying, retry_if_exception_type, retry_if_result, stop_after_attempt, stop_after_delay
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    retry_if_result,
+    stop_after_attempt,
+    stop_after_delay,
+)
 
 __all__ = ["IN_FLIGHT", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
 

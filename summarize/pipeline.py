@@ -34,7 +34,7 @@ from .schema import ArticleSummary, GroundingContext
 if TYPE_CHECKING:
     from .batch import FolderReport
 
-__all__ = ["DOCUMENT_FORMAT", "Source", "SummaryResult", "Summarizer"]
+__all__ = ["DOCUMENT_FORMAT", "Source", "Summarizer", "SummaryResult"]
 
 #: Version of the output document written per article.
 DOCUMENT_FORMAT = 1

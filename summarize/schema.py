@@ -35,13 +35,13 @@ from pydantic.json_schema import SkipJsonSchema
 from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, whole_quotation
 
 __all__ = [
+    "GROUNDING",
     "ArticleSummary",
     "Entity",
     "EntityType",
     "Event",
     "EventStatus",
     "EventType",
-    "GROUNDING",
     "GroundingContext",
     "MatchKind",
     "Precision",

@@ -52,8 +52,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ArticleError
-from .markdown import timeline_markdown
 from .linking import EntityIndex, adjacent_days, date_parts, dates_compatible, jaccard, name_key
+from .markdown import timeline_markdown
 from .speakers import QUOTE_FUZZY_MIN_CHARS, QUOTE_PARTIAL_RATIO, who_said_what
 
 __all__ = [

@@ -86,7 +86,7 @@ def test_public_api_is_sorted_and_every_name_resolves() -> None:
     for name in summarize.__all__:
         assert getattr(summarize, name) is not None
     with pytest.raises(AttributeError):
-        summarize.NoSuchThing  # noqa: B018
+        summarize.NoSuchThing
 
 
 def test_prompt_states_the_date_and_fences_the_article_as_data() -> None:

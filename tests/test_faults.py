@@ -35,7 +35,7 @@ def _run(tmp_path: Path, script: list[str | None], **kw: Any) -> tuple[Any, Loop
         s = _summarizer(server, tmp_path, **kw)
         try:
             outcome: Any = s.run(path)
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
+        except Exception as exc:
             outcome = exc
         finally:
             s.close()

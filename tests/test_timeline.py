@@ -12,8 +12,8 @@ import pytest
 from summarize import Summarizer, build_timeline, load_documents, timeline_markdown
 from summarize.cli import main
 from summarize.errors import ArticleError
-from summarize.markdown import date_heading
 from summarize.linking import name_key
+from summarize.markdown import date_heading
 from summarize.timeline import FORMAT, SkippedFile
 
 from .conftest import FIXTURES, ROOT

@@ -1,0 +1,96 @@
+"""Translating what openai, instructor and httpx raise into :mod:`summarize.errors`.
+
+The most specific cause wins: an error this library raised itself (a refusal, a truncation, a replay
+miss), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx), a timeout or a failed
+connection, then a validation failure (the answer stayed invalid after every reask). Every message is
+redacted (:mod:`summarize.redaction`): a server may echo the request, key included.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from .errors import AuthenticationError, InvalidOutputError, ProviderError, SummarizeError
+from .redaction import redact
+
+if TYPE_CHECKING:
+    from .client import Usage
+
+__all__ = ["causes", "translate"]
+
+
+def causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or during, outermost first."""
+    seen: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in seen:
+        seen.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    return seen
+
+
+def translate(exc: Exception, article_id: str, usage: Usage, *, secret: str | None = None) -> SummarizeError:
+    """The most specific :class:`SummarizeError` for an exception from the client stack, with the API key
+    and any bearer token removed from its message (servers and proxies sometimes echo the request)."""
+    error = _most_specific(exc, article_id, usage)
+    clean = redact(str(error), secret)
+    if clean != str(error):
+        error.args = (clean, *error.args[1:])
+    return error
+
+
+def _most_specific(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
+    import openai
+    from pydantic import ValidationError
+
+    chain = causes(exc)
+    for cause in chain:
+        if isinstance(cause, SummarizeError):
+            cause.article_id = cause.article_id or article_id
+            return cause
+    for cause in chain:
+        if isinstance(cause, openai.APIStatusError):
+            return _from_status(cause, article_id)
+        if isinstance(cause, openai.APITimeoutError):
+            return ProviderError("The request timed out. The server may be overloaded; try again or raise the timeout.", article_id=article_id)
+        if isinstance(cause, openai.APIConnectionError):
+            return ProviderError(f"Could not connect to the model server: {cause}. Check the base URL and the network.", article_id=article_id)
+    for cause in chain:
+        if isinstance(cause, (ValidationError, json.JSONDecodeError)):
+            problems = _problems(cause)
+            return InvalidOutputError(
+                f"The answer stayed invalid after {usage.attempts} attempt(s): " + "; ".join(problems[:5])
+                + ". Raise max_reasks, try a stronger model, or inspect the recorded exchanges.",
+                problems=problems, article_id=article_id,
+            )
+    return ProviderError(f"Unexpected failure from the model client: {type(exc).__name__}: {exc}", article_id=article_id)
+
+
+def _problems(exc: BaseException) -> list[str]:
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return [f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in errors()]
+    return [str(exc)]
+
+
+def _from_status(exc: Any, article_id: str) -> SummarizeError:
+    status = exc.status_code
+    detail = _server_message(exc)
+    advice = {
+        401: "The server rejected the API key: check OPENAI_API_KEY.",
+        403: "The key is not allowed to use this model or endpoint.",
+        404: "Not found: check the model name and the base URL (it usually ends in /v1).",
+        400: "The server rejected the request: it may not support this output mode (try --output-mode json) or this model.",
+        429: "Rate limited by the server: slow down or raise your limits.",
+    }.get(status, "The model server failed; try again later." if status >= 500 else "The server refused the request.")
+    cls = AuthenticationError if status in (401, 403) else ProviderError
+    return cls(f"HTTP {status}: {advice}" + (f" Server said: {detail}" if detail else ""), status=status, article_id=article_id)
+
+
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    msg = body.get("message") if isinstance(body, dict) else None
+    return str(msg)[:300] if msg else ""
