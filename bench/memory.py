@@ -16,7 +16,8 @@ from pathlib import Path
 
 from summarize import Summarizer, load_article
 from summarize.authoring import completion_body
-from summarize.fixtures import FixtureStore, readable, request_key, write_json_atomic
+from summarize.files import write_json_atomic
+from summarize.fixtures import FixtureStore, readable, request_key
 from summarize.loopback import minimal_answer, write_synthetic_articles
 
 from .common import FAKE_KEY, PYTHON, Figure, run_child

@@ -240,7 +240,8 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 def _timeline(args: argparse.Namespace) -> int:
-    from .timeline import SkippedFile, build_timeline, load_documents, timeline_markdown, write_text_atomic
+    from .files import write_json_atomic, write_text_atomic
+    from .timeline import SkippedFile, build_timeline, load_documents, timeline_markdown
 
     _paths(args, "out", "json", "markdown")
     skipped: list[SkippedFile] = []
@@ -258,8 +259,6 @@ def _timeline(args: argparse.Namespace) -> int:
         sys.stdout.write(timeline_markdown(timeline))
     else:
         if args.json is not None:
-            from .fixtures import write_json_atomic
-
             write_json_atomic(args.json, timeline)
         if args.markdown is not None:
             write_text_atomic(args.markdown, timeline_markdown(timeline))

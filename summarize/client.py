@@ -392,7 +392,6 @@ class ModelClient:
         try:
             yield usage
         except Exception as exc:
-            usage.retries = len(retried)
             error = translate(exc, article_id, usage, secret=s.api_key)
             error.usage = usage
             raise error from exc

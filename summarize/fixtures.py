@@ -28,9 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections import deque
 from enum import Enum
 from pathlib import Path
@@ -39,6 +37,7 @@ from typing import Any
 import httpx
 
 from .errors import ReplayMissError
+from .files import write_json_atomic
 from .network import LayeredTransport
 
 __all__ = [
@@ -123,20 +122,6 @@ def restored(node: Any) -> Any:
             return json.dumps(node["$json"], **_STYLES[node["$style"]])
         return {k: restored(v) for k, v in node.items()}
     return node
-
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as indented JSON to ``path`` atomically (temporary file, then rename)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _origin(url: httpx.URL) -> str:

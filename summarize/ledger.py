@@ -29,6 +29,7 @@ from typing import Any
 
 from .config import Settings
 from .fixtures import canonical_json
+from .limits import for_model
 from .prompting import PromptTemplate
 from .schema import model_schema
 
@@ -52,11 +53,7 @@ def estimate_cost(model: str, prompt_tokens: int, completion_tokens: int,
 
     A dated model name (``gpt-4o-mini-2024-07-18``) falls back to its base name.
     """
-    table = PRICES if prices is None else prices
-    price = table.get(model)
-    if price is None:
-        base = next((name for name in sorted(table, key=len, reverse=True) if model.startswith(name + "-")), None)
-        price = table.get(base) if base else None
+    price = for_model(PRICES if prices is None else prices, model)
     if price is None:
         return None
     return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1_000_000

@@ -13,9 +13,13 @@ Terms:
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from .errors import ArticleTooLongError
 
-__all__ = ["LIMITS", "check_length", "estimate_tokens", "larger_output_budget", "model_limits"]
+T = TypeVar("T")
+
+__all__ = ["LIMITS", "check_length", "estimate_tokens", "for_model", "larger_output_budget", "model_limits"]
 
 #: (context window, output limit) in tokens, as published when this table was written.
 LIMITS: dict[str, tuple[int, int]] = {
@@ -30,12 +34,17 @@ LIMITS: dict[str, tuple[int, int]] = {
 _ANSWER_RESERVE = 4_096  # tokens kept free for the answer when no max_tokens is set
 
 
+def for_model(table: dict[str, T], model: str) -> T | None:
+    """``table``'s entry for ``model``; a dated name (``gpt-4o-mini-2024-07-18``) falls back to its base name."""
+    if model in table:
+        return table[model]
+    base = next((name for name in sorted(table, key=len, reverse=True) if model.startswith(name + "-")), None)
+    return table[base] if base else None
+
+
 def model_limits(model: str) -> tuple[int, int] | None:
-    """(context window, output limit) of ``model``; a dated name falls back to its base name."""
-    if model in LIMITS:
-        return LIMITS[model]
-    base = next((name for name in sorted(LIMITS, key=len, reverse=True) if model.startswith(name + "-")), None)
-    return LIMITS[base] if base else None
+    """(context window, output limit) of ``model``, from :data:`LIMITS`."""
+    return for_model(LIMITS, model)
 
 
 def estimate_tokens(text: str) -> int:

@@ -191,16 +191,17 @@ def _used_tokens(response: httpx.Response) -> int | None:
 
 
 def _transient(response: httpx.Response) -> bool:
-    """A status worth retrying, or a 200 whose body is cut off or is not JSON (a glitch, not an answer)."""
+    """A status worth retrying, or a 200 whose body is cut off or is not a JSON object (a glitch, not an answer).
+
+    Only the body's ends are looked at: parsing every answer twice would cost the hot path. A body
+    broken in its middle still fails to parse above, as a typed error.
+    """
     if response.status_code in RETRYABLE_STATUS:
         return True
     if response.status_code != 200:
         return False
-    try:
-        json.loads(response.content)
-    except ValueError:
-        return True
-    return False
+    body = response.content.strip()
+    return not (body.startswith(b"{") and body.endswith(b"}"))
 
 
 class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

@@ -26,7 +26,8 @@ from .articles import Article, article_from_text, load_article
 from .client import ModelClient, Usage
 from .config import Settings
 from .errors import ArticleError
-from .fixtures import Mode, write_json_atomic
+from .files import write_json_atomic
+from .fixtures import Mode
 from .network import RateLimiter
 from .prompting import PromptTemplate, load_prompt
 from .schema import ArticleSummary, GroundingContext

@@ -25,15 +25,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
+from .files import write_text_atomic
 from .ledger import LEDGER_NAME, Ledger
 
 __all__ = ["Row", "load_rows", "page_names", "write_report"]
@@ -183,14 +182,5 @@ def _cut(message: str) -> str:
 
 
 def _write_text(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 atomically (lone surrogates from hostile JSON become ``?``)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8", "replace"))
-        os.chmod(tmp, 0o644)  # a site is meant to be read: mkstemp's 0600 would hide it from a web server
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    # a site is meant to be read: mkstemp's 0600 would hide it from a web server
+    write_text_atomic(path, text, mode=0o644)

@@ -69,7 +69,6 @@ __all__ = [
     "build_timeline",
     "load_documents",
     "timeline_markdown",
-    "write_text_atomic",
 ]
 
 FORMAT = "summarize-timeline/1"
@@ -148,23 +147,6 @@ def load_documents(out_dir: str | Path, *, on_skip: Callable[[SkippedFile], None
             skip(path, problem[0], problem[1])
             continue
         yield data
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file in the same folder, then a rename)."""
-    import os
-    import tempfile
-
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 # -- events -------------------------------------------------------------------------------------------------
