@@ -166,11 +166,17 @@ def _labelled(kwargs: dict[str, Any], call: _Call) -> dict[str, Any]:
 
     Arguments that ``extra_body`` replaces (the strict ``response_format`` or ``tools``) are dropped
     rather than sent through openai's argument transformation, which walks the whole schema each time.
+    Messages made only of strings travel in ``extra_body`` too: that transformation tries each of the
+    message types of a union on every message (about 0.4 ms per request) and changes nothing in them
+    (``tests/test_client.py`` checks that the bytes sent are the same).
     """
     for key in kwargs.get("extra_body") or ():
         kwargs.pop(key, None)
     if isinstance(kwargs.get("messages"), list):
-        kwargs["messages"] = call.trimmed(kwargs["messages"])
+        kwargs["messages"] = messages = call.trimmed(kwargs["messages"])
+        if all(isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in messages):
+            kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), "messages": messages}
+            kwargs["messages"] = []
     kwargs["extra_headers"] = {**kwargs.get("extra_headers", {}), **call.next_labels()}
     return kwargs
 

@@ -40,6 +40,7 @@ class Reply:
 
     status: int = 200
     body: Any = None
+    """A JSON value, a string sent as it is, or bytes sent as they are (with ``headers`` saying how encoded)."""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
     drop: bool = False
@@ -197,6 +198,8 @@ class LoopbackServer:
         seen.delivered = True
         if isinstance(reply.body, dict) and isinstance(reply.body.get("usage"), dict):
             seen.usage = reply.body["usage"]
+        if isinstance(reply.body, bytes):  # sent as it is: an encoded body, or a broken one
+            return web.Response(status=reply.status, body=reply.body, headers={"Content-Type": "application/json", **reply.headers})
         text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
         return web.Response(status=reply.status, text=text, headers=reply.headers, content_type="application/json")
 

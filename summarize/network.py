@@ -224,41 +224,9 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _pool(is_async: bool) -> httpx.HTTPTransport | httpx.AsyncHTTPTransport:
-    cls = httpx.AsyncHTTPTransport if is_async else httpx.HTTPTransport
-    return cls(limits=_LIMITS, verify=_tls())
-
-
-class _ConnectionShards(httpx.AsyncBaseTransport):
-    """Connection pools of at most ``size`` busy connections each, used in turn by load.
-
-    httpcore's pool does bookkeeping over all its connections, and over all of them again for each
-    idle one, every time a request starts or ends: with dozens of connections that cost more CPU per
-    article than parsing the answer. Small pools keep it small. Requests are read in full here.
-    """
-
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self.pools: list[httpx.AsyncHTTPTransport] = []
-        self.busy: list[int] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        i = min(range(len(self.pools)), key=self.busy.__getitem__, default=-1)
-        if i < 0 or self.busy[i] >= self.size:
-            self.pools.append(_pool(is_async=True))  # type: ignore[arg-type]
-            self.busy.append(0)
-            i = len(self.pools) - 1
-        self.busy[i] += 1
-        try:
-            response = await self.pools[i].handle_async_request(request)
-            await response.aread()
-            return response
-        finally:
-            self.busy[i] -= 1
-
-    async def aclose(self) -> None:
-        for pool in self.pools:
-            await pool.aclose()
+def _pool() -> httpx.HTTPTransport:
+    """httpx's connection pool, for synchronous requests (asynchronous ones go through :mod:`summarize.transport`)."""
+    return httpx.HTTPTransport(limits=_LIMITS, verify=_tls())
 
 
 class RetryTransport(LayeredTransport):
@@ -296,7 +264,7 @@ class RetryTransport(LayeredTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or _pool(is_async=False)
+        inner = self.inner = self.inner or _pool()
 
         def send() -> httpx.Response:
             estimate = _estimate_tokens(request)
@@ -311,7 +279,11 @@ class RetryTransport(LayeredTransport):
         return self._controller(Retrying)(send)  # type: ignore[operator]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or _ConnectionShards()
+        if self.inner is None:
+            from .transport import AiohttpTransport
+
+            self.inner = AiohttpTransport()
+        inner = self.inner
 
         async def send() -> httpx.Response:
             estimate = _estimate_tokens(request)

@@ -1,0 +1,144 @@
+"""The asynchronous HTTP transport: aiohttp's connection pool under httpx's transport interface.
+
+Why: a folder run sends hundreds of requests a second to a fast server (or tens at once to a slow one),
+and then the client's own CPU per request decides how soon the next request leaves. httpcore's pool
+spends about 0.7 ms of CPU per request on bookkeeping over its connections and anyio's layers;
+aiohttp, whose HTTP parser is compiled, about 0.25 ms (``python -m bench concurrency`` shows the
+effect on a whole run). The openai SDK offers the same swap (``DefaultAioHttpClient``).
+
+Terms:
+
+- **session**: one aiohttp ``ClientSession`` per transport, opened by the first request (it belongs
+  to the event loop that is running then) and closed by :meth:`AiohttpTransport.aclose`, or, when
+  nobody calls that (``asyncio.run(summarizer.asummarize(text))``), when its event loop shuts down:
+  the session is watched by an async generator, and ``asyncio.run`` finalizes those before closing the
+  loop. Without that, aiohttp would log "Unclosed client session" at exit.
+- **timeouts**: the per-request timeouts openai puts on each request (``connect``, ``read``, ``pool``)
+  become aiohttp's ``sock_connect``, ``sock_read`` and ``connect``; aiohttp has no write timeout.
+- **errors**: aiohttp's exceptions are raised as the httpx exceptions httpcore would raise for the same
+  failure, so retries (:mod:`summarize.network`) and error translation work unchanged.
+- **proxies**: ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` are honoured, as the openai SDK does.
+  They are read once per origin (scheme, host and port), when its first request is sent: aiohttp's
+  own ``trust_env`` reads the environment (and ``~/.netrc``) on every request, which cost more CPU than
+  the rest of the request.
+
+Bodies are passed through undecoded (``Content-Encoding`` is left to httpx), and the whole body is
+read before the response is returned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator, Iterator
+from typing import Any
+
+import httpx
+
+__all__ = ["AiohttpTransport"]
+
+
+@contextlib.contextmanager
+def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
+    import aiohttp
+
+    try:
+        yield
+    except aiohttp.ConnectionTimeoutError as exc:
+        raise httpx.ConnectTimeout(str(exc) or "connect timed out", request=request) from exc
+    except (aiohttp.ServerTimeoutError, TimeoutError) as exc:
+        raise httpx.ReadTimeout(str(exc) or "read timed out", request=request) from exc
+    except aiohttp.ClientProxyConnectionError as exc:
+        raise httpx.ProxyError(str(exc), request=request) from exc
+    except aiohttp.ClientConnectorError as exc:
+        raise httpx.ConnectError(str(exc), request=request) from exc
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
+        raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request) from exc
+    except (aiohttp.ClientConnectionError, OSError) as exc:
+        raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
+    except aiohttp.InvalidURL as exc:
+        raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
+    except aiohttp.ClientError as exc:
+        raise httpx.TransportError(str(exc) or type(exc).__name__, request=request) from exc
+
+
+def _timeout(request: httpx.Request) -> Any:
+    import aiohttp
+
+    t = request.extensions.get("timeout") or {}
+    return aiohttp.ClientTimeout(total=None, connect=t.get("pool"), sock_connect=t.get("connect"), sock_read=t.get("read"))
+
+
+def _env_proxy(url: httpx.URL) -> tuple[Any, dict[str, str] | None]:
+    """The proxy the environment names for ``url`` and the headers carrying its credentials, or ``(None, None)``."""
+    import base64
+    import urllib.request
+
+    from yarl import URL
+
+    netloc = f"{url.host}:{url.port}" if url.port else url.host
+    named = urllib.request.getproxies().get(url.scheme)
+    if not named or urllib.request.proxy_bypass(netloc):
+        return None, None
+    proxy = URL(named if "://" in named else f"http://{named}")
+    if proxy.user is None:
+        return proxy, None
+    credentials = base64.b64encode(f"{proxy.user}:{proxy.password or ''}".encode()).decode()
+    return proxy.with_user(None), {"Proxy-Authorization": f"Basic {credentials}"}
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """httpx's async transport interface over an aiohttp session (see the module docstring)."""
+
+    def __init__(self, *, keepalive: float = 30.0) -> None:
+        self.keepalive = keepalive
+        self._session: Any = None
+        self._proxies: dict[tuple[str, str, int | None], tuple[Any, dict[str, str] | None]] = {}
+        self._watch: AsyncGenerator[None, None] | None = None
+
+    def _open(self) -> Any:
+        import aiohttp
+
+        from .network import _tls
+
+        connector = aiohttp.TCPConnector(limit=0, ssl=_tls(), keepalive_timeout=self.keepalive)
+        return aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                     cookie_jar=aiohttp.DummyCookieJar(),
+                                     skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"))
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._session is None:
+            self._session = self._open()
+            self._watch = _closed_with_loop(self._session)
+            await self._watch.__anext__()
+        url = request.url
+        origin = (url.scheme, url.host, url.port)
+        if origin not in self._proxies:
+            self._proxies[origin] = _env_proxy(url)
+        proxy, proxy_headers = self._proxies[origin]
+        headers = request.headers.multi_items()
+        if proxy_headers and url.scheme == "http":  # no tunnel: the proxy reads the request's own headers
+            headers += proxy_headers.items()
+        with _as_httpx_errors(request):
+            async with self._session.request(request.method, str(url), headers=headers,
+                                             data=request.content, timeout=_timeout(request), allow_redirects=False,
+                                             proxy=proxy, proxy_headers=proxy_headers) as answer:
+                body = await answer.read()
+                return httpx.Response(answer.status, headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers],
+                                      content=body, request=request,
+                                      extensions={"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()})
+
+    async def aclose(self) -> None:
+        session, watch, self._session, self._watch = self._session, self._watch, None, None
+        if session is not None:
+            await session.close()
+        if watch is not None:
+            await watch.aclose()
+
+
+async def _closed_with_loop(session: Any) -> AsyncGenerator[None, None]:
+    """Suspended until its event loop shuts down (or it is closed); then closes ``session``."""
+    try:
+        yield
+    finally:
+        await session.close()
