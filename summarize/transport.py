@@ -28,7 +28,6 @@ read before the response is returned.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
