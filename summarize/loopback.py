@@ -64,6 +64,8 @@ class Seen:
     """Whether the answer reached the client (not after a client timeout, not a dropped connection)."""
     usage: dict[str, int] | None = None
     """The usage the delivered answer reported, if any."""
+    answered: float = 0.0
+    """When the answer was sent (``time.monotonic()``, like ``at``); 0 when it never was."""
 
 
 def _article_text(body: dict[str, Any]) -> str:
@@ -196,6 +198,7 @@ class LoopbackServer:
                 transport.close()  # no answer at all: the client sees the connection drop
             return web.Response(status=reply.status)
         seen.delivered = True
+        seen.answered = time.monotonic()
         if isinstance(reply.body, dict) and isinstance(reply.body.get("usage"), dict):
             seen.usage = reply.body["usage"]
         if isinstance(reply.body, bytes):  # sent as it is: an encoded body, or a broken one

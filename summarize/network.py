@@ -32,8 +32,10 @@ import ssl
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from tenacity import (
@@ -56,7 +58,7 @@ RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProt
 #: Retried attempts of the current article (status code or exception name), when a client sets one.
 RETRY_LOG: ContextVar[list[str] | None] = ContextVar("summarize_retry_log", default=None)
 #: The run's bound on requests in flight, when a folder run sets one (see :class:`RetryTransport`).
-IN_FLIGHT: ContextVar[asyncio.Semaphore | None] = ContextVar("summarize_in_flight", default=None)
+IN_FLIGHT: ContextVar[AbstractAsyncContextManager[Any] | None] = ContextVar("summarize_in_flight", default=None)
 _DURATION = re.compile(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+(?:\.\d+)?)ms)?$")
 
 

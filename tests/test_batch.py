@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 import pytest
 
 from summarize import Summarizer
+from summarize.authoring import completion_body
 from summarize.ledger import LEDGER_NAME, estimate_cost
 from summarize.loopback import LoopbackServer, Reply, minimal_answer
 
@@ -143,7 +145,9 @@ def test_resume_after_kill_9_leaves_every_article_exactly_once(tmp_path: Path) -
         killed_at = len(server.seen)
         assert proc.returncode == -signal.SIGKILL
         done_before = {e["article"] for e in _ledger(out) if e["status"] == "done"}
-        assert 6 <= len(done_before) < 30
+        # A document is renamed into place just before its ledger line is written: the kill can fall in
+        # between, and then that article is not done as far as resume is concerned (it is redone).
+        assert 3 <= len(done_before) < 30
         proc = _cli(args, {"OPENAI_API_KEY": FAKE_KEY})
         proc.communicate(timeout=120)
         assert proc.returncode == 0
@@ -209,3 +213,61 @@ def test_ctrl_c_with_worker_processes_stops_them_all_cleanly(tmp_path: Path) -> 
     assert proc.returncode == 130, stderr
     assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
     assert 4 <= _all_valid_json(out) < 60
+
+
+def _item(body: dict[str, Any]) -> int:
+    return int(re.search(r"item (\d+)", body["messages"][-1]["content"]).group(1))  # type: ignore[union-attr]
+
+
+def test_a_worker_with_nothing_waiting_lends_its_places_to_the_others(tmp_path: Path) -> None:
+    """Worker 0 is handed a00000-a00003 (twice its 2 places), all slow; worker 1 a00004-a00007, of which
+    only a00004 is slow. Once a00005-a00007 are done, worker 1 has a place and nothing to send: it goes
+    to worker 0, whose third request leaves before any slow answer is back."""
+    write_synthetic_articles(tmp_path / "in", 8)
+
+    def answer(body: dict[str, Any]) -> Reply:
+        return Reply(200, completion_body(minimal_answer(body), body), delay=2.0 if _item(body) <= 4 else 0.0)
+
+    with LoopbackServer(responder=answer) as server:
+        report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=4, workers=2)
+    assert report.done == 8 and server.max_in_flight == 4
+    first_answer = min(seen.answered for seen in server.seen if _item(seen.body) <= 4)
+    sent_before = sorted(_item(seen.body) for seen in server.seen if seen.at < first_answer)
+    # With a fixed share of 2 places, worker 0 could not have sent a third request before then.
+    assert len([i for i in sent_before if i < 4]) == 3 and 4 in sent_before
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_worker_killed_mid_run_loses_only_what_it_held_and_the_run_goes_on(tmp_path: Path) -> None:
+    write_synthetic_articles(tmp_path / "in", 40)
+    out = tmp_path / "out"
+    args = ["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"), "--mode", "live",
+            "--concurrency", "4", "--workers", "2", "--quiet"]
+    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+        proc = _cli([*args, "--base-url", server.url], {"OPENAI_API_KEY": FAKE_KEY})
+        _wait_for_outputs(out, 4, proc)
+        workers = _children(proc.pid)
+        assert len(workers) == 2, workers
+        os.kill(workers[0], signal.SIGKILL)
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 1, stderr
+        entries = _ledger(out)
+        lost = [e for e in entries if e["status"] == "failed"]
+        assert 1 <= len(lost) <= 4 and {e["error"] for e in lost} == {"worker"}  # at most what it held
+        assert sorted(e["article"] for e in entries) == [f"a{i:05d}" for i in range(40)]  # each exactly once
+        assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
+        again = _cli([*args, "--base-url", server.url], {"OPENAI_API_KEY": FAKE_KEY})
+        again.communicate(timeout=120)
+    assert again.returncode == 0
+    assert sorted(p.stem for p in out.glob("a*.json")) == [f"a{i:05d}" for i in range(40)] and _all_valid_json(out) == 40
