@@ -243,6 +243,7 @@ async def _run_here(run: _Run, items: Iterable[Article | ArticleError], concurre
     async def produce() -> None:
         for item in items:
             await queue.put(item)
+            await asyncio.sleep(0)  # the worker woken runs up to its request first: at the start, requests leave in turn
         for _ in range(tasks):
             await queue.put(None)
 

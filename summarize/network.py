@@ -304,9 +304,14 @@ class RetryTransport(LayeredTransport):
         # the queue behind fresh ones (after a 429 pause that starved it into more 429s).
         async with gate:
             response = await self._controller(AsyncRetrying)(send)  # type: ignore[operator]
-        # Let the requests waiting at the gate go out before this answer is parsed and validated:
-        # the CPU work then overlaps their latency instead of delaying them.
-        await asyncio.sleep(0)
+        # Let the requests waiting at the gate go out before this answer is parsed and validated, so the
+        # CPU work overlaps their latency instead of delaying them. Answers come in bursts: the first
+        # yield lets the request that took this place go out, the second lets the answers read meanwhile
+        # free their places (and send their waiting requests) before this one is parsed. With one yield,
+        # sends and parses alternated and each burst's last request left a few parses late (bench:
+        # about 1.10 of the ideal with one yield, 1.08 with two; more made no difference).
+        for _ in range(2):
+            await asyncio.sleep(0)
         return response
 
     def _settle(self, estimate: int, response: httpx.Response) -> None:
