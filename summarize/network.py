@@ -226,9 +226,38 @@ def _tls() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def _pool() -> httpx.HTTPTransport:
-    """httpx's connection pool, for synchronous requests (asynchronous ones go through :mod:`summarize.transport`)."""
-    return httpx.HTTPTransport(limits=_LIMITS, verify=_tls())
+def proxy_for(url: httpx.URL) -> str | None:
+    """The proxy that ``HTTP_PROXY`` / ``HTTPS_PROXY`` name for ``url``, unless ``NO_PROXY`` exempts it."""
+    import urllib.request
+
+    named = urllib.request.getproxies().get(url.scheme)
+    netloc = f"{url.host}:{url.port}" if url.port else url.host
+    if not named or urllib.request.proxy_bypass(netloc):
+        return None
+    return named if "://" in named else f"http://{named}"
+
+
+class _SyncPools(httpx.BaseTransport):
+    """httpx's connection pools for synchronous requests (asynchronous ones go through
+    :mod:`summarize.transport`): one per proxy the environment names, looked up once per origin."""
+
+    def __init__(self) -> None:
+        self.routes: dict[tuple[str, str, int | None], str | None] = {}
+        self.pools: dict[str | None, httpx.HTTPTransport] = {}
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        origin = (url.scheme, url.host, url.port)
+        if origin not in self.routes:
+            self.routes[origin] = proxy_for(url)
+        proxy = self.routes[origin]
+        if proxy not in self.pools:
+            self.pools[proxy] = httpx.HTTPTransport(limits=_LIMITS, verify=_tls(), proxy=proxy)
+        return self.pools[proxy].handle_request(request)
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.close()
 
 
 class RetryTransport(LayeredTransport):
@@ -266,7 +295,7 @@ class RetryTransport(LayeredTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or _pool()
+        inner = self.inner = self.inner or _SyncPools()
 
         def send() -> httpx.Response:
             estimate = _estimate_tokens(request)

@@ -17,8 +17,8 @@ Terms:
   become aiohttp's ``sock_connect``, ``sock_read`` and ``connect``; aiohttp has no write timeout.
 - **errors**: aiohttp's exceptions are raised as the httpx exceptions httpcore would raise for the same
   failure, so retries (:mod:`summarize.network`) and error translation work unchanged.
-- **proxies**: ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` are honoured, as the openai SDK does.
-  They are read once per origin (scheme, host and port), when its first request is sent: aiohttp's
+- **proxies**: ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` are honoured, as the openai SDK does
+  (:func:`summarize.network.proxy_for`). They are read once per origin (scheme, host and port), when its first request is sent: aiohttp's
   own ``trust_env`` reads the environment (and ``~/.netrc``) on every request, which cost more CPU than
   the rest of the request.
 
@@ -71,15 +71,15 @@ def _timeout(request: httpx.Request) -> Any:
 def _env_proxy(url: httpx.URL) -> tuple[Any, dict[str, str] | None]:
     """The proxy the environment names for ``url`` and the headers carrying its credentials, or ``(None, None)``."""
     import base64
-    import urllib.request
 
     from yarl import URL
 
-    netloc = f"{url.host}:{url.port}" if url.port else url.host
-    named = urllib.request.getproxies().get(url.scheme)
-    if not named or urllib.request.proxy_bypass(netloc):
+    from .network import proxy_for
+
+    named = proxy_for(url)
+    if named is None:
         return None, None
-    proxy = URL(named if "://" in named else f"http://{named}")
+    proxy = URL(named)
     if proxy.user is None:
         return proxy, None
     credentials = base64.b64encode(f"{proxy.user}:{proxy.password or ''}".encode()).decode()

@@ -93,17 +93,21 @@ def test_an_http_proxy_from_the_environment_is_used_with_its_credentials(monkeyp
         monkeypatch.setenv("HTTP_PROXY", f"http://proxy-user:proxy-pass@127.0.0.1:{proxy.port}")
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        assert _asummarize(Summarizer(base_url="http://summarize-proxy-test.invalid/v1", api_key=FAKE_KEY, mode="live")).events
-    assert [seen.headers.get("Host") for seen in proxy.seen] == ["summarize-proxy-test.invalid"]
-    assert proxy.seen[0].headers.get("Proxy-Authorization") == "Basic cHJveHktdXNlcjpwcm94eS1wYXNz"  # proxy-user:proxy-pass
+        s = Summarizer(base_url="http://summarize-proxy-test.invalid/v1", api_key=FAKE_KEY, mode="live")
+        assert _asummarize(s).events  # asynchronous: aiohttp
+        assert s.summarize(TEXT).events  # synchronous: httpx
+    assert [seen.headers.get("Host") for seen in proxy.seen] == ["summarize-proxy-test.invalid"] * 2
+    for seen in proxy.seen:
+        assert seen.headers.get("Proxy-Authorization") == "Basic cHJveHktdXNlcjpwcm94eS1wYXNz"  # proxy-user:proxy-pass
 
 
 def test_no_proxy_sends_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     with LoopbackServer(responder=minimal_answer) as proxy, LoopbackServer(responder=minimal_answer) as server:
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
         monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-        assert _asummarize(Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live")).events
-    assert len(server.seen) == 1 and not proxy.seen
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live")
+        assert _asummarize(s).events and s.summarize(TEXT).events
+    assert len(server.seen) == 2 and not proxy.seen
 
 
 def test_a_summarizer_never_closed_leaves_no_warnings_at_exit() -> None:
