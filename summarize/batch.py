@@ -243,7 +243,9 @@ async def _run_here(run: _Run, items: Iterable[Article | ArticleError], concurre
     async def produce() -> None:
         for item in items:
             await queue.put(item)
-            await asyncio.sleep(0)  # the worker woken runs up to its request first: at the start, requests leave in turn
+            # The worker just woken runs up to its request before the next article is queued: at the
+            # start of a run the requests leave one after another, not all after the last is prepared.
+            await asyncio.sleep(0)
         for _ in range(tasks):
             await queue.put(None)
 

@@ -168,7 +168,7 @@ def _labelled(kwargs: dict[str, Any], call: _Call) -> dict[str, Any]:
     rather than sent through openai's argument transformation, which walks the whole schema each time.
     Messages made only of strings travel in ``extra_body`` too: that transformation tries each of the
     message types of a union on every message (about 0.4 ms per request) and changes nothing in them
-    (``tests/test_client.py`` checks that the bytes sent are the same).
+    (``tests/test_transport.py`` checks that the JSON sent is the same).
     """
     for key in kwargs.get("extra_body") or ():
         kwargs.pop(key, None)

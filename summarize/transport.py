@@ -18,9 +18,9 @@ Terms:
 - **errors**: aiohttp's exceptions are raised as the httpx exceptions httpcore would raise for the same
   failure, so retries (:mod:`summarize.network`) and error translation work unchanged.
 - **proxies**: ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` are honoured, as the openai SDK does
-  (:func:`summarize.network.proxy_for`). They are read once per origin (scheme, host and port), when its first request is sent: aiohttp's
-  own ``trust_env`` reads the environment (and ``~/.netrc``) on every request, which cost more CPU than
-  the rest of the request.
+  (:func:`summarize.network.proxy_for`). They are read once per origin (scheme, host and port), when
+  its first request is sent: aiohttp's own ``trust_env`` reads the environment (and ``~/.netrc``) on
+  every request, which cost more CPU than the rest of the request.
 
 Bodies are passed through undecoded (``Content-Encoding`` is left to httpx), and the whole body is
 read before the response is returned.
@@ -123,9 +123,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                                              data=request.content, timeout=_timeout(request), allow_redirects=False,
                                              proxy=proxy, proxy_headers=proxy_headers) as answer:
                 body = await answer.read()
-                return httpx.Response(answer.status, headers=[(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers],
-                                      content=body, request=request,
-                                      extensions={"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()})
+                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
+                extensions = {"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()}
+                return httpx.Response(answer.status, headers=headers, content=body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         session, watch, self._session, self._watch = self._session, self._watch, None, None

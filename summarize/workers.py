@@ -151,8 +151,10 @@ def _child(settings: Settings, prompt: PromptTemplate, out: Path, prices: dict[s
     summarizer = Summarizer.from_settings(settings, prompt)
     try:
         asyncio.run(_child_loop(summarizer, out, prices, places, inbox_fd, outbox_fd))
-    except (KeyboardInterrupt, BrokenPipeError):
-        pass  # interrupted: in-flight articles were cancelled before their files were renamed into place
+    except KeyboardInterrupt:
+        pass  # in-flight articles were cancelled before their files were renamed into place
+    except BrokenPipeError:
+        pass  # the parent is gone: nobody is left to tell
     finally:
         os.close(outbox_fd)
 
@@ -240,8 +242,8 @@ async def run_in_processes(run: _Run, items: Iterable[Article | ArticleError], *
     try:
         for share, (inbox_r, _, _, outbox_w) in zip(shares, pipes):
             others = tuple(fd for fd in every if fd not in (inbox_r, outbox_w))
-            process = ctx.Process(target=_child, args=(settings, s.prompt, run.out, run.prices, share, inbox_r, outbox_w, others),
-                                  name=f"summarize-worker-{len(pool)}", daemon=True)
+            args = (settings, s.prompt, run.out, run.prices, share, inbox_r, outbox_w, others)
+            process = ctx.Process(target=_child, args=args, name=f"summarize-worker-{len(pool)}", daemon=True)
             process.start()
             pool.append(_Worker(process, share, in_progress(share)))
     finally:
@@ -253,7 +255,7 @@ async def run_in_processes(run: _Run, items: Iterable[Article | ArticleError], *
             os.close(outbox_r)
     finished = False
     try:
-        await _Dispatch(run, _jobs(run, items), pool).run([(p[1], p[2]) for p in pipes])
+        await _Dispatch(run, _jobs(run, items), pool).serve([(p[1], p[2]) for p in pipes])
         finished = True
     finally:
         _stop([w.process for w in pool], finished)
@@ -263,12 +265,12 @@ class _Dispatch:
     """The parent's side: hands out articles, moves places to hungry workers, records what comes back."""
 
     def __init__(self, run: _Run, jobs: Iterator[_Job], pool: list[_Worker]) -> None:
-        self.run_, self.jobs, self.pool = run, jobs, pool
+        self.run, self.jobs, self.pool = run, jobs, pool
         self.spare = 0  # places given back and not yet handed on
         self.hungry: collections.deque[_Worker] = collections.deque()
         self.exhausted = False
 
-    async def run(self, ends: list[tuple[int, int]]) -> None:
+    async def serve(self, ends: list[tuple[int, int]]) -> None:
         loop = asyncio.get_running_loop()
         inbox: asyncio.Queue[tuple[_Worker, Any]] = asyncio.Queue()
         for worker, (to_worker, from_worker) in zip(self.pool, ends):
@@ -283,7 +285,7 @@ class _Dispatch:
                 self._lost(worker)
             elif message[0] == "done":
                 worker.holding.pop(message[1]["article"], None)
-                self.run_.finish(message[1])
+                self.run.finish(message[1])
                 self._hand_out(worker)
             elif message[0] == "free":
                 worker.places -= 1
@@ -317,7 +319,7 @@ class _Dispatch:
         """A worker's pipe closed: it exited (having finished), or it died."""
         worker.alive = False
         for base in worker.holding.values():
-            self.run_.finish({**base, "status": "failed", "error": "worker",
+            self.run.finish({**base, "status": "failed", "error": "worker",
                               "message": "The worker process summarizing this article exited; run again to retry it."})
         worker.holding.clear()
         self.spare += worker.places  # its requests died with it (the server may still be finishing them)
