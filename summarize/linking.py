@@ -161,6 +161,8 @@ class EntityIndex:
                     surnames.setdefault(key.rsplit(" ", 1)[1], set()).add(node)
             self._surnames.append({k: nodes.pop() for k, nodes in surnames.items() if len(nodes) == 1})
         self._cache: tuple[dict[int, list[int]], dict[str, int]] | None = None
+        self._named: dict[int, str] = {}  # canonical names chosen for the groups of ``_named_for``
+        self._named_for: object = None
         for nodes in by_name.values():
             for other in nodes[1:]:
                 self._union(nodes[0], other)
@@ -249,9 +251,13 @@ class EntityIndex:
 
     def name(self, group: str) -> str:
         """The canonical name of a group (see the module docstring)."""
-        members = self._groups()[0][self._find(int(group[1:]))]
-        names = Counter(self._names[n] for n in members)
-        return min(names, key=lambda n: (-names[n], -len(n), n.casefold(), n))
+        root = self._find(int(group[1:]))
+        if self._named_for is not self._groups():  # groups changed since the names were chosen
+            self._named, self._named_for = {}, self._groups()
+        if root not in self._named:
+            names = Counter(self._names[n] for n in self._groups()[0][root])
+            self._named[root] = min(names, key=lambda n: (-names[n], -len(n), n.casefold(), n))
+        return self._named[root]
 
     def content_words(self, doc: int, text: str) -> frozenset[str]:
         """The content words of a description in document ``doc`` (module docstring); mentions become ``@e<n>``."""
@@ -275,9 +281,11 @@ class EntityIndex:
 
 def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
     """|A ∩ B| / |A ∪ B|, 0 for two empty sets."""
-    sa, sb = set(a), set(b)
-    union = sa | sb
-    return len(sa & sb) / len(union) if union else 0.0
+    sa = a if isinstance(a, (set, frozenset)) else set(a)  # the timeline compares frozensets: no copies
+    sb = b if isinstance(b, (set, frozenset)) else set(b)
+    shared = len(sa & sb)
+    union = len(sa) + len(sb) - shared
+    return shared / union if union else 0.0
 
 
 def date_parts(value: str | None) -> tuple[int, ...] | None:

@@ -215,10 +215,34 @@ def _compare(a: _Event, b: _Event) -> _Match | None:
     return _Match((a.article["id"], b.article["id"]), sim, shared, quotes, adjacent, strong, agrees or strong)
 
 
+_LISTED = 6  # an entry's "why" lists its matches one by one up to this many, else sums them up
+
+
 @dataclass
 class _Cluster:
+    """An entry's events, and what its "why" needs of the matches between them.
+
+    Every event that joins is compared with every earlier member (no chaining), so the matches grow with
+    the square of the members: only their count, range, quotes and the first few are kept (a story told
+    by 400 articles makes about 80,000, and a 2,000-article timeline took 2.8 GB of memory).
+    """
+
     members: list[_Event]
-    matches: list[_Match] = field(default_factory=list)
+    pairs: int = 0
+    low: float = 1.0
+    high: float = 0.0
+    adjacent: bool = False
+    quotes: set[str] = field(default_factory=set)
+    first: list[_Match] = field(default_factory=list)  # the first _LISTED + 1 matches
+
+    def join(self, event: _Event, matches: list[_Match]) -> None:
+        self.members.append(event)
+        self.pairs += len(matches)
+        for m in matches:
+            self.low, self.high = min(self.low, m.similarity), max(self.high, m.similarity)
+            self.adjacent = self.adjacent or m.adjacent
+            self.quotes.update(m.quotes)
+        self.first.extend(matches[: _LISTED + 1 - len(self.first)])
 
 
 def _tokens(event: _Event) -> set[str]:
@@ -264,8 +288,7 @@ def _cluster(events: list[_Event]) -> list[_Cluster]:
             target = len(clusters) - 1
         else:
             target = best[1]
-            clusters[target].members.append(event)
-            clusters[target].matches.extend(best[2])
+            clusters[target].join(event, best[2])
         year = event.parts[0] if event.parts else None
         for t in tokens:
             index.setdefault((year, t), set()).add(target)
@@ -290,7 +313,7 @@ def _names(members: list[_Event], attr: str) -> list[str]:
     return list(seen.values())
 
 
-def _why(members: list[_Event], matches: list[_Match], names: dict[str, str], quotes: dict[str, str]) -> str:
+def _why(members: list[_Event], cluster: _Cluster, names: dict[str, str], quotes: dict[str, str]) -> str:
     """Why these sources are one entry, in words (see the module docstring for the rules)."""
     if len(members) == 1:
         return "reported by one article"
@@ -301,7 +324,7 @@ def _why(members: list[_Event], matches: list[_Match], names: dict[str, str], qu
         when = f"same {members[0].precision} {dates[0]}"
     else:
         when = "compatible dates " + ", ".join(str(d) for d in dates)
-    if any(m.adjacent for m in matches):
+    if cluster.adjacent:
         when += " (one day apart: read as the same night in different time zones)"
     counts: dict[str, int] = {}
     for m in members:
@@ -309,18 +332,17 @@ def _why(members: list[_Event], matches: list[_Match], names: dict[str, str], qu
             counts[pid] = counts.get(pid, 0) + 1
     shared = sorted((names[p] for p, n in counts.items() if n > 1), key=str.casefold)
     types = list(dict.fromkeys(m.type for m in members))
-    if len(matches) <= 6:
+    if cluster.pairs <= _LISTED:
         weak = " (weak, but shares a participant and the type)"
         sim = ", ".join(f"{' / '.join(sorted(m.pair))} {m.similarity:.2f}{'' if m.strong else weak}"
-                        for m in sorted(matches, key=lambda m: sorted(m.pair)))
+                        for m in sorted(cluster.first, key=lambda m: sorted(m.pair)))
     else:
-        sims = [m.similarity for m in matches]
-        sim = f"{min(sims):.2f} to {max(sims):.2f} over {len(matches)} pairs"
+        sim = f"{cluster.low:.2f} to {cluster.high:.2f} over {cluster.pairs} pairs"
     parts = [f"{len(members)} articles", when,
              f"shared participants: {', '.join(shared)}" if shared else "no shared participant",
              f"same type {types[0]}" if len(types) == 1 else f"types {', '.join(types)}",
              f"description similarity {sim}"]
-    cited = sorted({q for m in matches for q in m.quotes})
+    cited = sorted(cluster.quotes)
     if cited:
         parts.append("same words quoted: " + ", ".join(f"\"{quotes.get(q, q)}\"" for q in cited))
     return "; ".join(parts)
@@ -346,7 +368,7 @@ def _entry(cluster: _Cluster, names: dict[str, str], quotes: dict[str, str]) -> 
         "event_type": rep.get("event_type"), "actors": _names(members, "actors"), "targets": _names(members, "targets"),
         "where": next((m.raw["where"] for m in members if m.raw.get("where")), None),
         "statuses": list(dict.fromkeys(m.raw.get("status") for m in members if m.raw.get("status"))),
-        "sources": sources, "why": _why(members, cluster.matches, names, quotes),
+        "sources": sources, "why": _why(members, cluster, names, quotes),
     }
 
 

@@ -94,6 +94,23 @@ def test_one_event_in_three_articles_at_three_precisions_is_one_entry_with_three
     assert timeline["events"].index(missiles) > timeline["events"].index(entry)
 
 
+def test_a_story_told_by_many_articles_sums_up_its_matches_and_a_small_one_lists_them() -> None:
+    def told(article_id: str, similar: str) -> dict[str, Any]:
+        return document(article_id, entities=[entity("Iran", "country")], events=[
+            event(f"Iran seized an oil tanker in the Strait of Hormuz {similar}.", "2024-04-13", actors=["Iran"])])
+
+    many = build_timeline([told(f"n{i:02d}", "today" if i % 2 else "at dawn") for i in range(40)])
+    assert len(many["events"]) == 1 and len(many["events"][0]["sources"]) == 40
+    why = many["events"][0]["why"]
+    assert "40 articles" in why and "over 780 pairs" in why  # every member against every other: 40 x 39 / 2
+    low, high = why.split("description similarity ")[1].split(" over")[0].split(" to ")
+    assert float(low) < float(high) == 1.0  # the two wordings differ; identical ones are 1.00
+
+    few = build_timeline([told("f1", "today"), told("f2", "today"), told("f3", "at dawn")])
+    pairs = few["events"][0]["why"].split("description similarity ")[1]
+    assert pairs.count(" / ") == 3 and "f1 / f2 1.00" in pairs  # three pairs, each named
+
+
 def test_same_day_but_unrelated_events_stay_apart() -> None:
     docs = [document("x", entities=[entity("Iran", "country")], events=[
                 event("Iran seized an oil tanker in the Strait of Hormuz.", "2024-04-13", actors=["Iran"])]),
