@@ -6,7 +6,8 @@ Terms:
   (``OUT/<article id>.json``, ids may contain ``/``) and the ledger ``OUT/ledger.jsonl``.
 - **site** ``HTML``: ``index.html`` (every article: title, date, counts, status, failures from the ledger),
   ``timeline.html`` (the merged timeline), ``who-said-what.html`` (quotes by speaker), one page per article
-  under ``articles/``, and the shared ``report.css`` and ``report.js``. Nothing is fetched from a network:
+  under ``articles/`` (pages of articles no longer in ``OUT`` are removed), and the shared ``report.css``
+  and ``report.js``. Nothing is fetched from a network:
   no CDN, no web fonts. Every page works from ``file://``; the pages work without JavaScript too (the index
   then shows its first page only).
 - **row**: one article in the index, from its document and its last ledger line. Its ``status`` is ``done``
@@ -85,6 +86,7 @@ def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[st
     for row in rows:
         if row.document is not None:
             _write_text(html / "articles" / names[row.id], pages.article_page(row, links))
+    _remove_stale_pages(html / "articles", set(names.values()))
     _write_text(html / "timeline.html", pages.timeline_page(timeline, links))
     _write_text(html / "who-said-what.html", pages.speakers_page(timeline, links))
     index = html / "index.html"
@@ -175,6 +177,15 @@ def _ledger_row(article_id: str, entry: dict[str, Any]) -> Row:
                entities=entry.get("entities"), error="missing",
                message=f"The ledger says {entry.get('status')}, but {article_id}.json is missing: run again "
                        "with --no-resume to rewrite it.", ledger=entry)
+
+
+def _remove_stale_pages(folder: Path, current: set[str]) -> None:
+    """Remove the article pages of an earlier report whose articles have left the summaries folder: the
+    index no longer links them, and a reader finding one would take it for current."""
+    if folder.is_dir():
+        for page in folder.glob("*.html"):
+            if page.name not in current:
+                page.unlink(missing_ok=True)
 
 
 def _cut(message: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +173,14 @@ def test_the_report_of_the_seeds_has_every_page_and_is_deterministic(seed_out: t
     for page in first:
         if page.suffix == ".html":  # nothing is fetched: no absolute URL in any src or href
             assert not re.search(r'(src|href)="(https?:)?//', page.read_text(encoding="utf-8")), page
+    fewer = tmp_path / "fewer"
+    shutil.copytree(out, fewer)
+    gone = docs[0]["article"]["id"]
+    (fewer / f"{gone}.json").unlink()  # the article leaves the summaries folder
+    (site / "articles" / "notes.txt").write_text("a reader's own file")
+    write_report(fewer, site, timeline=timeline)
+    assert not (site / "articles" / f"{gone}.html").exists()  # its stale page is gone, the others stay
+    assert {p.name for p in (site / "articles").iterdir()} == {f"{d['article']['id']}.html" for d in docs[1:]} | {"notes.txt"}
 
 
 def test_every_quote_and_evidence_span_is_marked_on_its_article_page(seed_out: tuple[Path, list[dict[str, Any]]],
