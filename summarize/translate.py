@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import httpx
+
 from .errors import AuthenticationError, InvalidOutputError, ProviderError, SummarizeError
 from .redaction import redact
 
@@ -55,7 +57,10 @@ def _most_specific(exc: Exception, article_id: str, usage: Usage) -> SummarizeEr
         if isinstance(cause, openai.APITimeoutError):
             return ProviderError("The request timed out. The server may be overloaded; try again or raise the timeout.", article_id=article_id)
         if isinstance(cause, openai.APIConnectionError):
-            return ProviderError(f"Could not connect to the model server: {cause}. Check the base URL and the network.", article_id=article_id)
+            # openai says only "Connection error."; the transport's own error says to what and why
+            detail = next((str(c) for c in chain if isinstance(c, httpx.TransportError) and str(c)), str(cause))
+            return ProviderError(f"Could not connect to the model server{_at(cause)}: {detail.rstrip('.')}. "
+                                 "Check the base URL and the network.", article_id=article_id)
     for cause in chain:
         if isinstance(cause, (ValidationError, json.JSONDecodeError)):
             problems = _problems(cause)
@@ -94,3 +99,12 @@ def _server_message(exc: Any) -> str:
         body = body["error"]
     msg = body.get("message") if isinstance(body, dict) else None
     return str(msg)[:300] if msg else ""
+
+
+def _at(error: Any) -> str:
+    """`` at <scheme://host:port>`` of the request an error is about, or nothing."""
+    try:
+        url = error.request.url
+    except (AttributeError, RuntimeError):
+        return ""
+    return f" at {url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")

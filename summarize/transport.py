@@ -29,6 +29,8 @@ read before the response is returned.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 from collections.abc import AsyncGenerator, Iterator
 from typing import Any
 
@@ -50,7 +52,7 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
     except aiohttp.ClientProxyConnectionError as exc:
         raise httpx.ProxyError(str(exc), request=request) from exc
     except aiohttp.ClientConnectorError as exc:
-        raise httpx.ConnectError(str(exc), request=request) from exc
+        raise httpx.ConnectError(_reason(exc), request=request) from exc
     except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientResponseError) as exc:
         raise httpx.RemoteProtocolError(str(exc) or type(exc).__name__, request=request) from exc
     except (aiohttp.ClientConnectionError, OSError) as exc:
@@ -59,6 +61,16 @@ def _as_httpx_errors(request: httpx.Request) -> Iterator[None]:
         raise httpx.UnsupportedProtocol(str(exc), request=request) from exc
     except aiohttp.ClientError as exc:
         raise httpx.TransportError(str(exc) or type(exc).__name__, request=request) from exc
+
+
+def _reason(exc: Any) -> str:
+    """Why a connection failed, as httpcore words it (``[Errno 111] Connection refused``)."""
+    error = getattr(exc, "os_error", None)
+    if isinstance(error, socket.gaierror):
+        return str(error)  # [Errno -2] Name or service not known
+    if isinstance(error, OSError) and error.errno:
+        return f"[Errno {error.errno}] {os.strerror(error.errno)}"
+    return str(exc)
 
 
 def _timeout(request: httpx.Request) -> Any:

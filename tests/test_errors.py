@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from pathlib import Path
 from typing import Any
@@ -123,9 +124,18 @@ def test_a_transient_failure_is_retried_below_the_reask_loop_and_counted() -> No
     assert all("Correct your JSON" not in str(s.body) for s in server.seen)  # transport errors never reach a reask
 
 
-def test_connection_refused_is_a_provider_error() -> None:
-    with pytest.raises(ProviderError, match="Could not connect"):
-        Summarizer(base_url="http://127.0.0.1:9/v1", api_key=FAKE_KEY, mode="live", timeout=5, retries=0).run(ARTICLE)
+def test_connection_refused_is_a_provider_error_naming_the_address() -> None:
+    s = Summarizer(base_url="http://127.0.0.1:9/v1", api_key=FAKE_KEY, mode="live", timeout=5, retries=0)
+    with pytest.raises(ProviderError, match=r"Could not connect to the model server at http://127.0.0.1:9: .*refused") as sync_error:
+        s.run(ARTICLE)
+
+    async def go() -> None:
+        async with s:
+            await s.arun(ARTICLE)
+
+    with pytest.raises(ProviderError, match=r"Could not connect to the model server at http://127.0.0.1:9: .*refused") as async_error:
+        asyncio.run(go())
+    assert ".." not in str(sync_error.value) + str(async_error.value)
 
 
 def test_configuration_errors_say_what_to_do(tmp_path: Path) -> None:
