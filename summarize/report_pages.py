@@ -16,7 +16,8 @@ from .report_html import Links, chip, esc, human_date, json_for_script, page
 if TYPE_CHECKING:
     from .report import Row
 
-__all__ = ["PAGE_SIZE", "ROW_FIELDS", "Links", "article_page", "index_page", "speakers_page", "timeline_page"]
+__all__ = ["PAGE_SIZE", "ROW_FIELDS", "TIMELINE_SPLIT", "Links", "article_page", "index_page", "speakers_page",
+           "timeline_page", "timeline_pages"]
 
 #: Rows per page of the index.
 PAGE_SIZE = 100
@@ -80,30 +81,104 @@ def _row_html(r: list[Any]) -> str:
             f'<td class="date">{esc(published) or "—"}</td>{num}<td class="status">{chip(status)}{err}</td></tr>')
 
 
+#: Above this many sources (each shows its passage), the timeline is split: an overview page and a page per
+#: year (and one for the undated events), so a large folder's timeline does not make one page of tens of
+#: megabytes (2,000 articles of the seeds' stories made a 13 MB page).
+TIMELINE_SPLIT = 2000
+
+
 def timeline_page(timeline: dict[str, Any], links: Links) -> str:
-    """The merged timeline: dated entries in order with their precision and sources, then the undated ones."""
+    """The merged timeline on one page: dated entries in order with their precision and sources, then the
+    undated ones."""
     events, undated = list(timeline.get("events") or []), list(timeline.get("undated") or [])
+    years = [f'<a href="#y-{esc(year)}">{esc(year)}</a>' for year in _by_year(events)]
+    body = f"""{_timeline_hero(timeline, "Timeline", years, "#undated")}
+{_dated_list(events, links)}
+<h2 class="section" id="undated">Undated events</h2>
+{_undated_list(undated, links)}"""
+    return page("Timeline", body, current="timeline")
+
+
+def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None = None) -> dict[str, str]:
+    """The timeline's pages by file name: ``timeline.html`` alone up to ``split`` sources in all (default
+    :data:`TIMELINE_SPLIT`). Above, ``timeline.html`` is an overview, and each year, and the undated events,
+    get pages of at most ``split`` sources each: ``timeline-<year>.html``, ``timeline-<year>-2.html``...,
+    ``timeline-undated.html``... (an entry with more sources than that has a page to itself)."""
+    limit = TIMELINE_SPLIT if split is None else split
+    events, undated = list(timeline.get("events") or []), list(timeline.get("undated") or [])
+    sources = sum(len(entry.get("sources") or []) for entry in (*events, *undated))
+    if sources <= limit:
+        return {"timeline.html": timeline_page(timeline, links)}
+    sections = {**_by_year(events), "undated": undated}
+    chunks = {key: _chunks(entries, limit) for key, entries in sections.items()}
+    names = {key: [f"timeline-{key}.html" if n == 1 else f"timeline-{key}-{n}.html" for n in range(1, len(parts) + 1)]
+             for key, parts in chunks.items()}
+    nav = [f'<a href="{names[key][0]}">{esc(key)}</a>' for key in sections if key != "undated"]
+    pages = {}
+    for key, parts in chunks.items():
+        title = "Timeline: undated events" if key == "undated" else f"Timeline: {key}"
+        for n, (name, part) in enumerate(zip(names[key], parts), 1):
+            pager = ""
+            if len(parts) > 1:
+                current = ' aria-current="page"'
+                pager = '<nav class="years" aria-label="Pages">' + "".join(
+                    f'<a href="{other}"{current if other == name else ""}>page {k}</a>'
+                    for k, other in enumerate(names[key], 1)) + "</nav>"
+            entries = _undated_list(part, links) if key == "undated" else _dated_list(part, links)
+            heading = f"{title} ({n} of {len(parts)})" if len(parts) > 1 else title
+            body = f"{_timeline_hero(timeline, heading, nav, names['undated'][0])}\n{pager}\n{entries}"
+            pages[name] = page(heading, body, current="timeline")
+    rows = "".join(f'<li><a href="{names[key][0]}">{esc(key)}</a> <span class="muted">{len(entries):,} '
+                   f'event{"s" if len(entries) != 1 else ""}</span></li>' for key, entries in sections.items())
+    body = f"""{_timeline_hero(timeline, "Timeline", nav, names["undated"][0])}
+<p class="note">{len(events) + len(undated):,} entries from {sources:,} sources: a page per year.</p>
+<ol class="year-index">{rows}</ol>"""
+    pages["timeline.html"] = page("Timeline", body, current="timeline")
+    return pages
+
+
+def _chunks(entries: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
+    """Consecutive runs of entries with at most ``limit`` sources in all (at least one entry each; one, for none)."""
+    chunks: list[list[dict[str, Any]]] = [[]]
+    count = 0
+    for entry in entries:
+        n = len(entry.get("sources") or [])
+        if chunks[-1] and count + n > limit:
+            chunks.append([])
+            count = 0
+        chunks[-1].append(entry)
+        count += n
+    return chunks
+
+
+def _by_year(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    years: dict[str, list[dict[str, Any]]] = {}
+    for entry in events:  # already in date order
+        years.setdefault(str(entry.get("date") or "")[:4], []).append(entry)
+    return years
+
+
+def _timeline_hero(timeline: dict[str, Any], title: str, years: list[str], undated_href: str) -> str:
+    events, undated = timeline.get("events") or [], timeline.get("undated") or []
     n_articles = len(timeline.get("articles") or [])
-    dated: list[str] = []
-    years: list[str] = []
-    year = None
-    for entry in events:
-        this = str(entry.get("date") or "")[:4]
-        if this != year:
-            year = this
-            years.append(f'<a href="#y-{esc(year)}">{esc(year)}</a>')
-            dated.append(f'<li class="tl-year" id="y-{esc(year)}" aria-hidden="true">{esc(year)}</li>')
-        dated.append(_entry(entry, links))
-    body = f"""<section class="hero">
-<h1>Timeline</h1>
+    return f"""<section class="hero">
+<h1>{esc(title)}</h1>
 <p class="lead">{len(events):,} dated events and {len(undated):,} undated, merged from {n_articles:,} articles.
 Each entry keeps every source that reported it, with the passage that supports it.</p>
-<nav class="years" aria-label="Years">{''.join(years)}<a href="#undated">undated</a></nav>
-</section>
-<ol class="timeline">{''.join(dated) or '<li class="empty">No dated events.</li>'}</ol>
-<h2 class="section" id="undated">Undated events</h2>
-<ol class="timeline undated">{''.join(_entry(e, links) for e in undated) or '<li class="empty">None.</li>'}</ol>"""
-    return page("Timeline", body, current="timeline")
+<nav class="years" aria-label="Years">{''.join(years)}<a href="{undated_href}">undated</a></nav>
+</section>"""
+
+
+def _dated_list(events: list[dict[str, Any]], links: Links) -> str:
+    items: list[str] = []
+    for year, entries in _by_year(events).items():
+        items.append(f'<li class="tl-year" id="y-{esc(year)}" aria-hidden="true">{esc(year)}</li>')
+        items.extend(_entry(entry, links) for entry in entries)
+    return f"""<ol class="timeline">{''.join(items) or '<li class="empty">No dated events.</li>'}</ol>"""
+
+
+def _undated_list(undated: list[dict[str, Any]], links: Links) -> str:
+    return f"""<ol class="timeline undated">{''.join(_entry(e, links) for e in undated) or '<li class="empty">None.</li>'}</ol>"""
 
 
 def _entry(entry: dict[str, Any], links: Links) -> str:

@@ -344,7 +344,8 @@ def _why(members: list[_Event], cluster: _Cluster, names: dict[str, str], quotes
              f"description similarity {sim}"]
     cited = sorted(cluster.quotes)
     if cited:
-        parts.append("same words quoted: " + ", ".join(f"\"{quotes.get(q, q)}\"" for q in cited))
+        said = dict.fromkeys(quotes.get(q, q) for q in cited)  # several speakers' quotes can hold the same words
+        parts.append("same words quoted: " + ", ".join(f"\"{text}\"" for text in said))
     return "; ".join(parts)
 
 

@@ -17,7 +17,7 @@ from summarize import ConfigurationError
 from summarize.report import Row, load_rows, page_names, write_report
 from summarize.report_article import Mark, highlight
 from summarize.report_html import Links
-from summarize.report_pages import PAGE_SIZE, index_page, speakers_page, timeline_page
+from summarize.report_pages import PAGE_SIZE, index_page, speakers_page, timeline_page, timeline_pages
 
 from .browser import Node, parse
 from .report_support import summarize_seeds, timeline_for, unmerged_timeline
@@ -274,6 +274,45 @@ def test_timeline_pages_show_entries_in_order_with_precision_sources_and_links()
     assert quote.find("blockquote").text() == "\u201cIt's personal\u201d"
     assert [a.attrs.get("href") for a in quote.find_all(cls="src")] == ["articles/a.html#s-q1", None]
     assert "Mark Esper" in people.find(cls="aka").text()
+
+
+def _entries(dates: list[str | None]) -> list[dict[str, Any]]:
+    return [{"id": f"ev-{i:04d}", "date": d, "precision": "day" if d else None, "description": f"Event {i}",
+             "statuses": ["reported"], "sources": [{"article": "a", "title": "A", "status": "reported", "evidence": "x"}]}
+            for i, d in enumerate(dates, 1)]
+
+
+def test_a_large_timeline_is_split_into_a_page_per_year(seed_out: tuple[Path, list[dict[str, Any]]], tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    dated = _entries(["2019-05-01", "2020-01-03", "2020-01-08", "2021-12-31"])
+    for e in dated[1:3]:  # 2020's two entries carry three sources each
+        e["sources"] = e["sources"] * 3
+    undated = _entries([None, None])
+    for n, e in enumerate(undated, len(dated) + 1):
+        e["id"] = f"ev-{n:04d}"
+    timeline = {"format": "summarize-timeline/1", "articles": [{"id": "a"}], "events": dated, "undated": undated,
+                "speakers": []}
+    links = Links({}, [])
+    assert list(timeline_pages(timeline, links, split=10)) == ["timeline.html"]  # 10 sources: one page
+    pages = timeline_pages(timeline, links, split=5)
+    shown = {name: [e.attrs["id"] for e in parse(html).find_all("li", cls="tl-entry")] for name, html in pages.items()}
+    assert shown == {"timeline.html": [], "timeline-2019.html": ["ev-0001"], "timeline-2020.html": ["ev-0002"],
+                     "timeline-2020-2.html": ["ev-0003"], "timeline-2021.html": ["ev-0004"],
+                     "timeline-undated.html": ["ev-0005", "ev-0006"]}  # every entry once; 2020 over two pages
+    overview = [a.attrs["href"] for a in parse(pages["timeline.html"]).find(cls="year-index").find_all("a")]
+    assert overview == ["timeline-2019.html", "timeline-2020.html", "timeline-2021.html", "timeline-undated.html"]
+    navs = parse(pages["timeline-2020-2.html"]).find_all("nav")
+    pager = next(n for n in navs if n.attrs.get("aria-label") == "Pages")
+    assert [a.attrs["href"] for a in pager.find_all("a")] == ["timeline-2020.html", "timeline-2020-2.html"]
+
+    out, _ = seed_out  # written by write_report: a smaller report later removes the year pages
+    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 5)
+    write_report(out, tmp_path / "site", timeline=timeline)
+    assert (tmp_path / "site" / "timeline-2020.html").exists()
+    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 500)
+    write_report(out, tmp_path / "site", timeline=timeline)
+    assert not list((tmp_path / "site").glob("timeline-*.html"))
+    assert len(parse((tmp_path / "site" / "timeline.html").read_text(encoding="utf-8")).find_all("li", cls="tl-entry")) == 6
 
 
 def test_write_report_builds_the_timeline_itself_by_default(seed_out: tuple[Path, list[dict[str, Any]]],

@@ -209,6 +209,23 @@ def test_events_sharing_a_merged_quotation_are_one_statement() -> None:
     assert "credited with the same words" in speaker["why"]
 
 
+def test_the_same_words_quoted_from_two_speakers_are_cited_once() -> None:
+    text = 'The ministry said the talks were "constructive and frank" on Tuesday.'
+    start = text.index("constructive")
+
+    def told(article_id: str, speaker: str) -> dict[str, Any]:
+        return document(article_id, text=text, entities=[entity(speaker, "organization")],
+                        events=[event("The ministry described the talks as constructive.", type="statement",
+                                      actors=[speaker], evidence=text, span=(0, len(text)))],
+                        quotes=[quote("constructive and frank", speaker, span=(start, start + 22))])
+
+    timeline = build_timeline([told("a1", "Foreign Ministry"), told("a2", "Foreign Ministry"),
+                               told("b1", "Defence Ministry"), told("b2", "Defence Ministry")])
+    assert len(timeline["speakers"]) == 2  # two speakers: two quotes with the same words
+    assert len(timeline["undated"]) == 1
+    assert timeline["undated"][0]["why"].count('"constructive and frank"') == 1  # not once per speaker
+
+
 # -- who said what ------------------------------------------------------------------------------------------
 
 def test_speakers_are_unified_through_aliases_and_titles() -> None:
