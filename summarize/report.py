@@ -7,7 +7,7 @@ Terms:
 - **site** ``HTML``: ``index.html`` (every article: title, date, counts, status, failures from the ledger),
   ``timeline.html`` (the merged timeline; above :data:`~summarize.report_pages.TIMELINE_SPLIT` sources an
   overview, with ``timeline-<year>.html`` and ``timeline-undated.html``), ``who-said-what.html`` (quotes by
-  speaker), one page per article
+  speaker; above as many sources, continued in ``who-said-what-2.html``...), one page per article
   under ``articles/`` (pages of articles no longer in ``OUT`` are removed), and the shared ``report.css``
   and ``report.js``. Nothing is fetched from a network:
   no CDN, no web fonts. Every page works from ``file://``; the pages work without JavaScript too (the index
@@ -89,13 +89,13 @@ def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[st
         if row.document is not None:
             _write_text(html / "articles" / names[row.id], pages.article_page(row, links))
     _remove_stale_pages(html / "articles", set(names.values()))
-    timeline_files = pages.timeline_pages(timeline, links)
-    for name, text in timeline_files.items():
+    written = {**pages.timeline_pages(timeline, links), **pages.speakers_pages(timeline, links)}
+    for name, text in written.items():
         _write_text(html / name, text)
-    for stale in html.glob("timeline-*.html"):  # year pages of an earlier, larger report
-        if stale.name not in timeline_files:
-            stale.unlink(missing_ok=True)
-    _write_text(html / "who-said-what.html", pages.speakers_page(timeline, links))
+    for pattern in ("timeline-*.html", "who-said-what-*.html"):  # pages of an earlier, larger report
+        for stale in html.glob(pattern):
+            if stale.name not in written:
+                stale.unlink(missing_ok=True)
     index = html / "index.html"
     _write_text(index, pages.index_page(rows, names, source=str(out)))
     return index

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from .report import Row
 
 __all__ = ["PAGE_SIZE", "ROW_FIELDS", "TIMELINE_SPLIT", "Links", "article_page", "index_page", "speakers_page",
-           "timeline_page", "timeline_pages"]
+           "speakers_pages", "timeline_page", "timeline_pages"]
 
 #: Rows per page of the index.
 PAGE_SIZE = 100
@@ -118,12 +118,7 @@ def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
     for key, parts in chunks.items():
         title = "Timeline: undated events" if key == "undated" else f"Timeline: {key}"
         for n, (name, part) in enumerate(zip(names[key], parts), 1):
-            pager = ""
-            if len(parts) > 1:
-                current = ' aria-current="page"'
-                pager = '<nav class="years" aria-label="Pages">' + "".join(
-                    f'<a href="{other}"{current if other == name else ""}>page {k}</a>'
-                    for k, other in enumerate(names[key], 1)) + "</nav>"
+            pager = _pager(names[key], name)
             entries = _undated_list(part, links) if key == "undated" else _dated_list(part, links)
             heading = f"{title} ({n} of {len(parts)})" if len(parts) > 1 else title
             body = f"{_timeline_hero(timeline, heading, nav, names['undated'][0])}\n{pager}\n{entries}"
@@ -135,6 +130,15 @@ def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
 <ol class="year-index">{rows}</ol>"""
     pages["timeline.html"] = page("Timeline", body, current="timeline")
     return pages
+
+
+def _pager(names: list[str], here: str) -> str:
+    """Links to the pages of a section split in several (nothing for one page)."""
+    if len(names) < 2:
+        return ""
+    current = ' aria-current="page"'
+    return '<nav class="years" aria-label="Pages">' + "".join(
+        f'<a href="{name}"{current if name == here else ""}>page {k}</a>' for k, name in enumerate(names, 1)) + "</nav>"
 
 
 def _chunks(entries: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
@@ -213,15 +217,45 @@ def _entry(entry: dict[str, Any], links: Links) -> str:
 
 def speakers_page(timeline: dict[str, Any], links: Links) -> str:
     """Who said what: every speaker's quotes, each with the articles that carry it."""
+    return speakers_pages(timeline, links, split=-1)["who-said-what.html"]
+
+
+def speakers_pages(timeline: dict[str, Any], links: Links, *, split: int | None = None) -> dict[str, str]:
+    """Who said what, by file name: ``who-said-what.html`` alone up to ``split`` sources in all (default
+    :data:`TIMELINE_SPLIT`; -1: never split); above, the speakers in order over pages of at most that many
+    sources, ``who-said-what.html``, ``who-said-what-2.html``..., each listing every speaker."""
+    limit = TIMELINE_SPLIT if split is None else split
     speakers = list(timeline.get("speakers") or [])
+    weight = [sum(len(q.get("sources") or []) for q in s.get("quotes") or []) for s in speakers]
+    groups: list[list[int]] = [[]]
+    count = 0
+    for i, n in enumerate(weight):
+        if limit >= 0 and groups[-1] and count + n > limit:
+            groups.append([])
+            count = 0
+        groups[-1].append(i)
+        count += n
+    names = ["who-said-what.html" if k == 0 else f"who-said-what-{k + 1}.html" for k in range(len(groups))]
+    home = {i: names[k] for k, group in enumerate(groups) for i in group}
+    pages = {}
+    for k, group in enumerate(groups):
+        here = names[k]
+        toc = "".join(f'<a class="chip c-speaker" href="{"" if home[i] == here else home[i]}#sp-{i + 1}">'
+                      f'{esc(s.get("speaker"))} <b>{len(s.get("quotes") or [])}</b></a>' for i, s in enumerate(speakers))
+        sections = "".join(_speaker(i + 1, speakers[i], links) for i in group)
+        pages[here] = _speakers_body(speakers, toc, sections, part=(k + 1, len(groups)), pager=_pager(names, here))
+    return pages
+
+
+def _speakers_body(speakers: list[dict[str, Any]], toc: str, sections: str, *, part: tuple[int, int],
+                   pager: str) -> str:
     total = sum(len(s.get("quotes") or []) for s in speakers)
-    toc = "".join(f'<a class="chip c-speaker" href="#sp-{i}">{esc(s.get("speaker"))} '
-                  f'<b>{len(s.get("quotes") or [])}</b></a>' for i, s in enumerate(speakers, 1))
-    sections = "".join(_speaker(i, s, links) for i, s in enumerate(speakers, 1))
+    title = "Who said what" if part[1] == 1 else f"Who said what ({part[0]} of {part[1]})"
     body = f"""<section class="hero">
-<h1>Who said what</h1>
+<h1>{title}</h1>
 <p class="lead">{total:,} quotes from {len(speakers):,} speakers. Quotes that several articles carry are merged;
-each keeps its sources.</p>
+each keeps its sources.</p>{_spread_note(part)}
+{pager}
 </section>
 <div class="toolbar">
 <input type="search" id="speaker-filter" placeholder="Filter by speaker or words…" aria-label="Filter quotes">
@@ -230,7 +264,14 @@ each keeps its sources.</p>
 <nav class="speaker-toc" aria-label="Speakers">{toc}</nav>
 <div class="speaker-list">{sections or '<p class="empty">No quotes.</p>'}</div>
 </div>"""
-    return page("Who said what", body, current="speakers")
+    return page(title, body, current="speakers")
+
+
+def _spread_note(part: tuple[int, int]) -> str:
+    if part[1] == 1:
+        return ""
+    return (f'\n<p class="note">The speakers are spread over {part[1]} pages (the list links them all); '
+            "the filter searches this page.</p>")
 
 
 def _speaker(i: int, s: dict[str, Any], links: Links) -> str:

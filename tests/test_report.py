@@ -17,7 +17,14 @@ from summarize import ConfigurationError
 from summarize.report import Row, load_rows, page_names, write_report
 from summarize.report_article import Mark, highlight
 from summarize.report_html import Links
-from summarize.report_pages import PAGE_SIZE, index_page, speakers_page, timeline_page, timeline_pages
+from summarize.report_pages import (
+    PAGE_SIZE,
+    index_page,
+    speakers_page,
+    speakers_pages,
+    timeline_page,
+    timeline_pages,
+)
 
 from .browser import Node, parse
 from .report_support import summarize_seeds, timeline_for, unmerged_timeline
@@ -313,6 +320,35 @@ def test_a_large_timeline_is_split_into_a_page_per_year(seed_out: tuple[Path, li
     write_report(out, tmp_path / "site", timeline=timeline)
     assert not list((tmp_path / "site").glob("timeline-*.html"))
     assert len(parse((tmp_path / "site" / "timeline.html").read_text(encoding="utf-8")).find_all("li", cls="tl-entry")) == 6
+
+
+def test_many_speakers_are_spread_over_pages_and_every_page_lists_them_all(
+        seed_out: tuple[Path, list[dict[str, Any]]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def speaker(name: str, sources: int) -> dict[str, Any]:
+        return {"speaker": name, "names": [name], "quotes": [
+            {"id": f"q-{name}", "text": f"words of {name}", "kind": "direct",
+             "sources": [{"article": "a", "title": "A", "text": f"words of {name}"}] * sources}]}
+
+    timeline = {"format": "summarize-timeline/1", "articles": [], "events": [], "undated": [],
+                "speakers": [speaker("Ann", 3), speaker("Bo", 3), speaker("Cy", 1)]}
+    links = Links({}, [])
+    assert list(speakers_pages(timeline, links, split=7)) == ["who-said-what.html"]  # 7 sources: one page
+    pages = speakers_pages(timeline, links, split=4)
+    shown = {name: [h.text().split()[0] for h in parse(html).find_all("h2")] for name, html in pages.items()}
+    assert shown == {"who-said-what.html": ["Ann"], "who-said-what-2.html": ["Bo", "Cy"]}
+    toc = [a.attrs["href"] for a in parse(pages["who-said-what-2.html"]).find(cls="speaker-toc").find_all("a")]
+    assert toc == ["who-said-what.html#sp-1", "#sp-2", "#sp-3"]  # every speaker, on whichever page it is
+    assert "spread over 2 pages" in parse(pages["who-said-what.html"]).find(cls="hero").text()
+    pager = next(n for n in parse(pages["who-said-what.html"]).find_all("nav") if n.attrs.get("aria-label") == "Pages")
+    assert [a.attrs["href"] for a in pager.find_all("a")] == ["who-said-what.html", "who-said-what-2.html"]
+
+    out, _ = seed_out
+    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 4)
+    write_report(out, tmp_path / "site", timeline=timeline)
+    assert (tmp_path / "site" / "who-said-what-2.html").exists()
+    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 2000)
+    write_report(out, tmp_path / "site", timeline=timeline)
+    assert not (tmp_path / "site" / "who-said-what-2.html").exists()
 
 
 def test_write_report_builds_the_timeline_itself_by_default(seed_out: tuple[Path, list[dict[str, Any]]],
