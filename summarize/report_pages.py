@@ -8,6 +8,7 @@ index works without JavaScript. The timeline pages render a ``summarize-timeline
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .report_article import article_page
@@ -106,11 +107,11 @@ def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
     ``timeline-undated.html``... (an entry with more sources than that has a page to itself)."""
     limit = TIMELINE_SPLIT if split is None else split
     events, undated = list(timeline.get("events") or []), list(timeline.get("undated") or [])
-    sources = sum(len(entry.get("sources") or []) for entry in (*events, *undated))
+    sources = sum(map(_sources, (*events, *undated)))
     if sources <= limit:
         return {"timeline.html": timeline_page(timeline, links)}
     sections = {**_by_year(events), "undated": undated}
-    chunks = {key: _chunks(entries, limit) for key, entries in sections.items()}
+    chunks = {key: _chunks(entries, limit, _sources) for key, entries in sections.items()}
     names = {key: [f"timeline-{key}.html" if n == 1 else f"timeline-{key}-{n}.html" for n in range(1, len(parts) + 1)]
              for key, parts in chunks.items()}
     nav = [f'<a href="{names[key][0]}">{esc(key)}</a>' for key in sections if key != "undated"]
@@ -141,16 +142,25 @@ def _pager(names: list[str], here: str) -> str:
         f'<a href="{name}"{current if name == here else ""}>page {k}</a>' for k, name in enumerate(names, 1)) + "</nav>"
 
 
-def _chunks(entries: list[dict[str, Any]], limit: int) -> list[list[dict[str, Any]]]:
-    """Consecutive runs of entries with at most ``limit`` sources in all (at least one entry each; one, for none)."""
-    chunks: list[list[dict[str, Any]]] = [[]]
+def _sources(entry: dict[str, Any]) -> int:
+    return len(entry.get("sources") or [])
+
+
+def _quoted_sources(speaker: dict[str, Any]) -> int:
+    return sum(_sources(q) for q in speaker.get("quotes") or [])
+
+
+def _chunks(items: list[Any], limit: int, weight: Callable[[Any], int]) -> list[list[Any]]:
+    """Consecutive runs of items weighing at most ``limit`` in all (at least one item each, one run when there
+    are none; a negative ``limit`` never splits)."""
+    chunks: list[list[Any]] = [[]]
     count = 0
-    for entry in entries:
-        n = len(entry.get("sources") or [])
-        if chunks[-1] and count + n > limit:
+    for item in items:
+        n = weight(item)
+        if 0 <= limit < count + n and chunks[-1]:
             chunks.append([])
             count = 0
-        chunks[-1].append(entry)
+        chunks[-1].append(item)
         count += n
     return chunks
 
@@ -226,15 +236,7 @@ def speakers_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
     sources, ``who-said-what.html``, ``who-said-what-2.html``..., each listing every speaker."""
     limit = TIMELINE_SPLIT if split is None else split
     speakers = list(timeline.get("speakers") or [])
-    weight = [sum(len(q.get("sources") or []) for q in s.get("quotes") or []) for s in speakers]
-    groups: list[list[int]] = [[]]
-    count = 0
-    for i, n in enumerate(weight):
-        if limit >= 0 and groups[-1] and count + n > limit:
-            groups.append([])
-            count = 0
-        groups[-1].append(i)
-        count += n
+    groups = _chunks(list(range(len(speakers))), limit, lambda i: _quoted_sources(speakers[i]))
     names = ["who-said-what.html" if k == 0 else f"who-said-what-{k + 1}.html" for k in range(len(groups))]
     home = {i: names[k] for k, group in enumerate(groups) for i in group}
     pages = {}
