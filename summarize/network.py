@@ -227,10 +227,12 @@ def _tls() -> ssl.SSLContext:
 
 
 def proxy_for(url: httpx.URL) -> str | None:
-    """The proxy that ``HTTP_PROXY`` / ``HTTPS_PROXY`` name for ``url``, unless ``NO_PROXY`` exempts it."""
+    """The proxy that ``HTTP_PROXY`` / ``HTTPS_PROXY`` (else ``ALL_PROXY``) name for ``url``, unless
+    ``NO_PROXY`` exempts it."""
     import urllib.request
 
-    named = urllib.request.getproxies().get(url.scheme)
+    proxies = urllib.request.getproxies()
+    named = proxies.get(url.scheme) or proxies.get("all")
     netloc = f"{url.host}:{url.port}" if url.port else url.host
     if not named or urllib.request.proxy_bypass(netloc):
         return None

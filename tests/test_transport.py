@@ -101,6 +101,15 @@ def test_an_http_proxy_from_the_environment_is_used_with_its_credentials(monkeyp
         assert seen.headers.get("Proxy-Authorization") == "Basic cHJveHktdXNlcjpwcm94eS1wYXNz"  # proxy-user:proxy-pass
 
 
+def test_all_proxy_is_the_fallback(monkeypatch: pytest.MonkeyPatch) -> None:
+    with LoopbackServer(responder=minimal_answer) as proxy:
+        for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+            monkeypatch.delenv(name, raising=False)
+        monkeypatch.setenv("ALL_PROXY", f"http://127.0.0.1:{proxy.port}")
+        assert _asummarize(Summarizer(base_url="http://summarize-proxy-test.invalid/v1", api_key=FAKE_KEY, mode="live")).events
+    assert [seen.headers.get("Host") for seen in proxy.seen] == ["summarize-proxy-test.invalid"]
+
+
 def test_no_proxy_sends_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     with LoopbackServer(responder=minimal_answer) as proxy, LoopbackServer(responder=minimal_answer) as server:
         monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
