@@ -44,6 +44,9 @@ No model is called. The output does not depend on the order documents are given 
 
 from __future__ import annotations
 
+import calendar
+import contextlib
+import datetime
 import json
 import warnings
 from collections.abc import Callable, Iterable, Iterator
@@ -250,25 +253,40 @@ def _tokens(event: _Event) -> set[str]:
     return {*event.participants, *event.words, *event.quotes}
 
 
-def _years(event: _Event) -> list[int | None]:
-    """The years whose entries could hold a match: its own, and the next or previous one on 31 Dec and 1 Jan."""
-    if event.parts is None:
+def _compatible_dates(parts: tuple[int, ...] | None) -> list[tuple[int, ...] | None]:
+    """Every date a member can have and still match an event dated ``parts``: the same date, a coarser one
+    containing it, a finer one inside it, or, at day precision, the day before or after."""
+    if parts is None:
         return [None]
-    year, rest = event.parts[0], event.parts[1:]
-    return [year, *([year - 1] if rest == (1, 1) else []), *([year + 1] if rest == (12, 31) else [])]
+    found: list[tuple[int, ...] | None] = [parts[:k] for k in range(1, len(parts) + 1)]
+    if len(parts) == 3:
+        day = datetime.date(*parts)
+        for step in (-1, 1):
+            with contextlib.suppress(OverflowError):
+                near = day + datetime.timedelta(days=step)
+                found.append((near.year, near.month, near.day))
+        return found
+    months = [parts] if len(parts) == 2 else [(parts[0], m) for m in range(1, 13)]
+    for year, month in months:
+        if len(parts) == 1:
+            found.append((year, month))
+        found += [(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
+    return found
 
 
 def _cluster(events: list[_Event]) -> list[_Cluster]:
     """Group events into entries (see "no chaining" in the module docstring).
 
-    Only entries that share a year and a token (:func:`_tokens`) with an event are compared with it: a
-    strong match is impossible without one, so this changes nothing but the time taken.
+    Only entries with a member of a compatible date (:func:`_compatible_dates`) sharing a token
+    (:func:`_tokens`) with an event are compared with it: a strong match is impossible without one, so
+    this changes nothing but the time taken. (Looking only at the year made every event of a busy year a
+    candidate for every entry of that year that shared a participant.)
     """
     clusters: list[_Cluster] = []
-    index: dict[tuple[int | None, str], set[int]] = {}
+    index: dict[tuple[tuple[int, ...] | None, str], set[int]] = {}
     for event in sorted(events, key=lambda e: (e.order()[0], e.parts or (), *e.order()[1:])):
         tokens = _tokens(event)
-        candidates = {c for year in _years(event) for t in tokens for c in index.get((year, t), ())}
+        candidates = {c for when in _compatible_dates(event.parts) for t in tokens for c in index.get((when, t), ())}
         best: tuple[float, int, list[_Match]] | None = None
         for i in sorted(candidates):
             matches = []
@@ -289,9 +307,8 @@ def _cluster(events: list[_Event]) -> list[_Cluster]:
         else:
             target = best[1]
             clusters[target].join(event, best[2])
-        year = event.parts[0] if event.parts else None
         for t in tokens:
-            index.setdefault((year, t), set()).add(target)
+            index.setdefault((event.parts, t), set()).add(target)
     return clusters
 
 
