@@ -161,8 +161,7 @@ class EntityIndex:
                     surnames.setdefault(key.rsplit(" ", 1)[1], set()).add(node)
             self._surnames.append({k: nodes.pop() for k, nodes in surnames.items() if len(nodes) == 1})
         self._cache: tuple[dict[int, list[int]], dict[str, int]] | None = None
-        self._named: dict[int, str] = {}  # canonical names chosen for the groups of ``_named_for``
-        self._named_for: object = None
+        self._named: dict[int, str] = {}  # canonical name of each group's root, until groups change
         for nodes in by_name.values():
             for other in nodes[1:]:
                 self._union(nodes[0], other)
@@ -189,6 +188,7 @@ class EntityIndex:
         if ra != rb:
             self._parent[max(ra, rb)] = min(ra, rb)  # the smaller node is the root: order-independent ids
             self._cache = None
+            self._named = {}
 
     def _groups(self) -> tuple[dict[int, list[int]], dict[str, int]]:
         """Members of each group, and each linking key that names one group only → that group."""
@@ -252,8 +252,6 @@ class EntityIndex:
     def name(self, group: str) -> str:
         """The canonical name of a group (see the module docstring)."""
         root = self._find(int(group[1:]))
-        if self._named_for is not self._groups():  # groups changed since the names were chosen
-            self._named, self._named_for = {}, self._groups()
         if root not in self._named:
             names = Counter(self._names[n] for n in self._groups()[0][root])
             self._named[root] = min(names, key=lambda n: (-names[n], -len(n), n.casefold(), n))

@@ -135,16 +135,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                                              data=request.content, timeout=_timeout(request), allow_redirects=False,
                                              proxy=proxy, proxy_headers=proxy_headers) as answer:
                 body = await answer.read()
-                headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
+                received = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
                 extensions = {"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()}
-                return httpx.Response(answer.status, headers=headers, content=body, request=request, extensions=extensions)
+                return httpx.Response(answer.status, headers=received, content=body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
-        session, watch, self._session, self._watch = self._session, self._watch, None, None
-        if session is not None:
-            await session.close()
+        watch, self._session, self._watch = self._watch, None, None
         if watch is not None:
-            await watch.aclose()
+            await watch.aclose()  # closes the session
 
 
 async def _closed_with_loop(session: Any) -> AsyncGenerator[None, None]:

@@ -50,7 +50,7 @@ def test_strict_string_messages_reach_the_server_as_openai_would_send_them() -> 
     assert untouched["messages"] == messages
 
 
-def test_the_client_sends_messages_past_the_transformation_and_the_answer_is_unchanged() -> None:
+def test_sync_and_async_clients_send_the_same_body_and_get_the_same_summary() -> None:
     with LoopbackServer(responder=minimal_answer) as server:
         s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live")
         summary = s.summarize(TEXT)
