@@ -209,13 +209,14 @@ def _fixtures(args: argparse.Namespace) -> int:
     import json
 
     from .authoring import author_fixtures, rekey_fixtures
+    from .idpath import id_path
 
     _paths(args, "paths", "article", "answers")
 
     if args.fixtures_command == "author":
         answers = [json.loads(p.read_text(encoding="utf-8")) for p in args.answers]
         result = author_fixtures(args.article, answers, fixtures=args.fixtures, author=args.author, note=args.note)
-        print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{result.article.id}/")
+        print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{id_path(result.article.id)}/")
         return 0
     from .articles import Article, iter_articles
 
