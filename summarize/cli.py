@@ -169,7 +169,9 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _table(report, summarizer)
     for f in report.failures[:50]:
-        print(f"{f['article']}: {f['error']}: {f['message']}", file=sys.stderr)
+        # An id is data from the input: a control character in it must not reach the terminal.
+        article = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(f["article"]))
+        print(f"{article}: {f['error']}: {f['message']}", file=sys.stderr)
     if report.failed > 50:
         print(f"... and {report.failed - 50} more failures: see {args.out}/ledger.jsonl", file=sys.stderr)
     return 0 if report.ok else 1

@@ -200,3 +200,35 @@ def test_fixtures_recorded_before_the_rule_in_a_flattened_folder_still_replay_an
     assert rekey_fixtures(articles, fixtures=fx) == {"world/iran": "rekeyed 1 exchange(s)", "world_iran": "rekeyed 1 exchange(s)"}
     replay = Summarizer(fixtures=fx, mode="replay").summarize_folder(src, tmp_path / "c")
     assert replay.ok and replay.replayed == 2
+
+
+def test_eval_finds_the_document_of_an_escaped_id_where_the_run_wrote_it(tmp_path: Path) -> None:
+    from summarize.evaluate import evaluate
+
+    from .test_evaluate import write_gold, write_pred
+
+    article_id = "what? a/b:c"
+    written = write_pred(tmp_path / "scratch", article_id="doc")
+    document = tmp_path / "out" / id_path(article_id, ".json")  # where `summarize run` writes it
+    document.parent.mkdir(parents=True)
+    written.replace(document)
+    write_gold(tmp_path / "gold" / "what? a", article_id="b:c")  # gold id: its path, "what? a/b:c"
+    report = evaluate(tmp_path / "out", tmp_path / "gold")
+    assert [(a.article, a.predicted) for a in report.articles] == [(article_id, True)]
+    assert not report.missing_predictions and not report.predictions_without_gold
+
+
+def test_the_command_line_reports_control_characters_in_ids_escaped_and_without_a_traceback(tmp_path: Path) -> None:
+    from .test_cli_and_api import run_cli
+
+    (tmp_path / "in").mkdir()
+    with (tmp_path / "in" / "feed.jsonl").open("w", encoding="utf-8") as f:
+        for i, article_id in enumerate(("nul\x00byte", "esc\x1b]0;pwned\x07", "fine/../../up")):
+            f.write(json.dumps({"id": article_id, "text": _text(i)}) + "\n")
+    proc = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--fixtures", str(tmp_path / "fx"),
+                   "--mode", "replay", "--quiet")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", proc.stdout + proc.stderr)  # nothing for the terminal to obey
+    assert "nul\\x00byte: article:" in proc.stderr and "esc\\x1b]0;pwned\\x07: article:" in proc.stderr
+    assert len(_ledger(tmp_path / "out")) == 3
+    assert not (tmp_path / "up.json").exists()
