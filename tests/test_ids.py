@@ -9,10 +9,11 @@ import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from summarize import Article, FixtureStore, Summarizer
+from summarize import Article, ArticleError, FixtureStore, Summarizer, article_from_text
 from summarize.articles import iter_articles
 from summarize.authoring import rekey_fixtures
 from summarize.idpath import MAX_COMPONENT_BYTES, IdPathError, id_filename, id_path
@@ -56,6 +57,7 @@ def _inside(rel: str, root: Path) -> bool:
 
 
 @given(st.lists(_ids, unique=True, max_size=8))
+@example(["café", "cafe\u0301", "a/b", "a_b", "a~b", "a_b~" + id_path("a~b")[-16:], ".a", "_a", "CON", "con.txt"])
 def test_any_id_is_rejected_or_a_relative_path_inside_its_root_and_distinct_ids_get_distinct_paths(ids: list[str]) -> None:
     root = Path("/srv/out")
     paths: dict[str, str] = {}
@@ -93,6 +95,13 @@ def test_readable_ids_are_kept_and_the_rest_is_escaped_or_rejected_as_documented
         except IdPathError:
             continue
         raise AssertionError(f"{bad!r} was not rejected")
+
+
+def test_an_article_refuses_a_rejected_id_when_it_is_made_and_keeps_its_id_in_nfc() -> None:
+    with pytest.raises(ArticleError, match="made only of dots") as caught:
+        article_from_text("Minister acts.\nThe minister said so.", id="../x")
+    assert caught.value.article_id == "../x" and caught.value.kind == "article"
+    assert article_from_text("Minister acts.\nThe minister said so.", id="cafe\u0301").id == "café"
 
 
 # -- folder runs --------------------------------------------------------------------------------------
