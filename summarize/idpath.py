@@ -78,9 +78,12 @@ def _check(article_id: str) -> None:
     if not article_id:
         raise IdPathError("The article id is empty; give every record a non-empty id.")
     bad = next((c for c in article_id if unicodedata.category(c) in ("Cc", "Cs")), None)
+    if bad is not None and unicodedata.category(bad) == "Cs":
+        raise IdPathError(f"The article id {_shown(article_id)} is not valid Unicode (U+{ord(bad):04X} is half a "
+                          "surrogate pair: a file name in another encoding than UTF-8?); rename the file or fix the id.")
     if bad is not None:
-        raise IdPathError(f"The article id {_shown(article_id)} contains U+{ord(bad):04X}, a control "
-                          "character or half a surrogate pair; ids must be printable text: fix the record's id.")
+        raise IdPathError(f"The article id {_shown(article_id)} contains the control character U+{ord(bad):04X}; "
+                          "ids must be printable text: fix the record's id.")
     if article_id.startswith("/"):
         raise IdPathError(f"The article id {_shown(article_id)} is an absolute path; ids are relative paths "
                           "such as world/iran: remove the leading '/'.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import unicodedata
@@ -232,12 +233,15 @@ def test_the_command_line_reports_control_characters_in_ids_escaped_and_without_
 
     (tmp_path / "in").mkdir()
     with (tmp_path / "in" / "feed.jsonl").open("w", encoding="utf-8") as f:
-        for i, article_id in enumerate(("nul\x00byte", "esc\x1b]0;pwned\x07", "fine/../../up")):
+        for i, article_id in enumerate(("nul\x00byte", "esc\x1b]0;pwned\x07", "fine/../../up", "half\ud800")):
             f.write(json.dumps({"id": article_id, "text": _text(i)}) + "\n")
+    (tmp_path / "in" / os.fsdecode(b"caf\xe9.txt")).write_text(_text(4), encoding="utf-8")  # a Latin-1 file name
     proc = run_cli("run", str(tmp_path / "in"), "--out", str(tmp_path / "out"), "--fixtures", str(tmp_path / "fx"),
                    "--mode", "replay", "--quiet")
     assert proc.returncode == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", proc.stdout + proc.stderr)  # nothing for the terminal to obey
     assert "nul\\x00byte: article:" in proc.stderr and "esc\\x1b]0;pwned\\x07: article:" in proc.stderr
-    assert len(_ledger(tmp_path / "out")) == 3
+    ledger = _ledger(tmp_path / "out")  # one line per article: a lone surrogate no longer breaks the ledger write
+    assert len(ledger) == 5 and all(e["error"] == "article" for e in ledger.values())
+    assert "not valid Unicode" in ledger[os.fsdecode(b"caf\xe9")]["message"]
     assert not (tmp_path / "up.json").exists()
