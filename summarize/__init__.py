@@ -58,6 +58,7 @@ _EXPORTS = {
     "TruncatedOutputError": "errors",
     "article_from_text": "articles",
     "build_timeline": "timeline",
+    "id_path": "idpath",
     "load_article": "articles",
     "load_gold": "gold",
     "load_documents": "timeline",
@@ -104,6 +105,7 @@ __all__ = [
     "__version__",
     "article_from_text",
     "build_timeline",
+    "id_path",
     "load_article",
     "load_documents",
     "load_gold",
@@ -148,6 +150,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .fixtures import FixtureStore, FixtureTransport, Mode
     from .gold import GoldArticle, load_gold
     from .grounding import locate, normalize
+    from .idpath import id_path
     from .pipeline import Summarizer, SummaryResult
     from .prompting import load_prompt
     from .report import write_report

@@ -29,6 +29,7 @@ import hashlib
 import json
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from typing import Any
 
 from .errors import ArticleError
 from .htmltext import html_to_text, looks_like_html
+from .idpath import IdPathError, id_path
 
 __all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "Article", "article_from_text", "count_articles", "iter_articles", "load_article"]
 
@@ -53,7 +55,8 @@ class Article:
     """One article, as loaded. ``text[span.start:span.end]`` gives any span's passage."""
 
     id: str
-    """A stable name: the file name without its extension, or ``text-<hash>`` for raw text."""
+    """A stable name: the file name without its extension, or ``text-<hash>`` for raw text. Kept in Unicode
+    NFC; it must name a file by the rule of :mod:`summarize.idpath` (else :class:`ArticleError`)."""
     text: str
     """The cleaned article text (see the module docstring)."""
     title: str | None = None
@@ -68,6 +71,13 @@ class Article:
     """``sha256:<hex>`` of the title, date and text; filled in automatically."""
 
     def __post_init__(self) -> None:
+        # Canonically equal ids (é precomposed or e + U+0301, as macOS spells file names) are one id.
+        object.__setattr__(self, "id", unicodedata.normalize("NFC", self.id))
+        try:
+            id_path(self.id)  # refused here, before any request is sent, not when its summary is written
+        except IdPathError as exc:
+            where = f" ({self.source_path})" if self.source_path else ""
+            raise ArticleError(f"{exc}{where}", article_id=self.id) from None
         if not self.content_hash:
             h = hashlib.sha256()
             for part in (self.title or "", self.published.isoformat() if self.published else "", self.text):

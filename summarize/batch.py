@@ -3,7 +3,8 @@
 Terms:
 
 - **folder run**: summarizing every article under some sources (see :func:`summarize.articles.iter_articles`)
-  into an output folder ``OUT``: one document per article at ``OUT/<article id>.json``, written
+  into an output folder ``OUT``: one document per article at ``OUT/<article id>.json`` (the id made a
+  path by :func:`summarize.idpath.id_path`), written
   atomically as soon as it is done, and a line in the ledger (:mod:`summarize.ledger`) per outcome.
 - **workers**: coroutines taking articles from a small queue that a producer fills while it walks the
   sources, so memory stays flat however many articles there are. ``concurrency`` bounds the requests
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .articles import Article, count_articles, iter_articles
 from .errors import ArticleError, SummarizeError
+from .idpath import id_path
 from .ledger import Ledger, estimate_cost, fingerprint
 from .network import IN_FLIGHT
 
@@ -143,14 +145,18 @@ class _Run:
         article = item
         base = self._base(article.id, article.content_hash)
         where = article.source_path or article.id
-        if article.id in self.seen:
+        document = id_path(article.id, ".json")
+        # Keyed by the document's path in lower case: ids differing only in case would share one file on
+        # macOS and Windows, and the second would silently overwrite the first.
+        if document.lower() in self.seen:
             self.finish({**base, "status": "failed", "error": "article",
-                         "message": f"Duplicate article id {article.id!r} ({where}; also {self.seen[article.id]}): rename one."})
+                         "message": f"Duplicate article id {article.id!r} ({where}; also {self.seen[document.lower()]}): "
+                                    "rename one (ids that differ only in case name the same file on macOS and Windows)."})
             return None
-        self.seen[article.id] = where
+        self.seen[document.lower()] = where
         status, content_hash, config = self.previous.get(article.id, (None, None, None))
         if (status in ("done", "skipped") and content_hash == article.content_hash and config == self.config
-                and (self.out / f"{article.id}.json").exists()):
+                and (self.out / document).exists()):
             self.finish({**base, "status": "skipped"})
             return None
         return article, base

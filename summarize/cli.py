@@ -169,7 +169,9 @@ def _run(args: argparse.Namespace) -> int:
     if not args.quiet:
         _table(report, summarizer)
     for f in report.failures[:50]:
-        print(f"{f['article']}: {f['error']}: {f['message']}", file=sys.stderr)
+        # An id is data from the input: a control character in it must not reach the terminal.
+        article = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(f["article"]))
+        print(f"{article}: {f['error']}: {f['message']}", file=sys.stderr)
     if report.failed > 50:
         print(f"... and {report.failed - 50} more failures: see {args.out}/ledger.jsonl", file=sys.stderr)
     return 0 if report.ok else 1
@@ -209,13 +211,14 @@ def _fixtures(args: argparse.Namespace) -> int:
     import json
 
     from .authoring import author_fixtures, rekey_fixtures
+    from .idpath import id_path
 
     _paths(args, "paths", "article", "answers")
 
     if args.fixtures_command == "author":
         answers = [json.loads(p.read_text(encoding="utf-8")) for p in args.answers]
         result = author_fixtures(args.article, answers, fixtures=args.fixtures, author=args.author, note=args.note)
-        print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{result.article.id}/")
+        print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{id_path(result.article.id)}/")
         return 0
     from .articles import Article, iter_articles
 

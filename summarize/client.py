@@ -38,7 +38,7 @@ from .errors import (
     ReplayMissError,
     TruncatedOutputError,
 )
-from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureTransport
+from .fixtures import FixtureTransport, label_headers
 from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from .redaction import redact_logs
@@ -218,8 +218,7 @@ class _Call:
     grown: bool = False  # the output budget was already raised once after a truncation
 
     def next_labels(self) -> dict[str, str]:
-        attempt = self.usage.attempts + 1
-        return {HEADER_ARTICLE: self.article_id, HEADER_PROMPT: self.prompt_id, HEADER_ATTEMPT: str(attempt)}
+        return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1)
 
     def trimmed(self, messages: list[Any]) -> list[Any]:
         n, seen = len(messages), max(self.seen, self.initial)

@@ -47,6 +47,7 @@ from .errors import ArticleError, ConfigurationError
 from .evalreport import ArticleEval, EvalReport, Scores, SpanCounts, Unmappable
 from .gold import GoldArticle, GoldQuote, load_gold
 from .grounding import _core, locate
+from .idpath import IdPathError, id_path
 from .names import NameIndex, same_referent
 
 __all__ = ["EvalReport", "PredictedEvent", "PredictedQuote", "Prediction", "date_matches", "evaluate",
@@ -313,16 +314,22 @@ def evaluate(pred_dir: str | Path, gold_dir: str | Path, *, overlap: float = 0.5
     golds = load_gold(gold_dir)
     articles: list[ArticleEval] = []
     missing: list[str] = []
+    expected: set[str] = set()
     for g in golds:
-        path = pred_root / f"{g.id}.json"
-        pred = load_prediction(path, g.id) if path.is_file() else None
+        try:
+            document = id_path(g.id, ".json")  # where `summarize run` wrote the article's document
+        except IdPathError:
+            document = None
+        path = pred_root / document if document is not None else None
+        pred = load_prediction(path, g.id) if path is not None and path.is_file() else None
         if pred is None:
             missing.append(g.id)
+        if document is not None:
+            expected.add(document)
         articles.append(evaluate_article(g, pred, overlap=overlap))
-    gold_ids = {g.id for g in golds}
     predicted = sorted(
-        rel.with_suffix("").as_posix()
+        rel.as_posix()
         for rel in (p.relative_to(pred_root) for p in pred_root.rglob("*.json"))
         if not any(part.startswith(".") for part in rel.parts)
     )
-    return EvalReport(overlap, articles, missing, [p for p in predicted if p not in gold_ids])
+    return EvalReport(overlap, articles, missing, [p[: -len(".json")] for p in predicted if p not in expected])

@@ -3,7 +3,9 @@
 Terms:
 
 - **exchange**: one HTTP request the openai client sends and the response it gets.
-- **fixture**: one recorded exchange, a JSON file ``<root>/<article id>/<key prefix>.json``. Reask
+- **fixture**: one recorded exchange, a JSON file ``<root>/<article id>/<key prefix>.json`` (the id made a
+  path by :func:`summarize.idpath.id_path`; fixtures recorded before that rule, in a folder named after
+  the id with every character outside ``A-Z a-z 0-9 . _ -`` made ``_``, are still found). Reask
   flows are several exchanges, hence several files in the article's folder.
 - **key**: the SHA-256 (hex) of the request body in canonical JSON: keys sorted, separators ``,`` and
   ``:``, non-ASCII kept, with the fields in :data:`UNKEYED_FIELDS` removed. The body carries the
@@ -17,6 +19,8 @@ Terms:
   ``authored`` by hand. Every fixture states it.
 - **labels**: the pipeline tells the transport which article, prompt and attempt a request belongs
   to through ``X-Summarize-*`` request headers; the transport strips them before anything leaves.
+  Their values are percent-encoded UTF-8 (:func:`label_headers`), since a header carries only ASCII:
+  any id travels, and the fixture stores it decoded, readable.
 
 Headers are never stored, so no API key can reach a fixture. Readability: a JSON document held in a
 string (a model's answer, a tool call's arguments) is stored decoded as ``{"$json": ..., "$style": ...}``
@@ -33,11 +37,13 @@ from collections import deque
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 
 from .errors import ReplayMissError
 from .files import write_json_atomic
+from .idpath import IdPathError, id_path
 from .network import LayeredTransport
 
 __all__ = [
@@ -46,6 +52,7 @@ __all__ = [
     "FixtureStore",
     "FixtureTransport",
     "Mode",
+    "label_headers",
     "request_key",
 ]
 
@@ -87,7 +94,22 @@ def request_key(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(keyed).encode("utf-8")).hexdigest()
 
 
-def _safe(article: str) -> str:
+def label_headers(article: str, prompt: str, attempt: int) -> dict[str, str]:
+    """The label headers of one request (see the module docstring); :meth:`FixtureTransport._prepare` reads them."""
+    return {name: quote(value.encode("utf-8", "surrogatepass"), safe="")
+            for name, value in ((HEADER_ARTICLE, article), (HEADER_PROMPT, prompt), (HEADER_ATTEMPT, str(attempt)))}
+
+
+def _folder(article: str) -> str:
+    try:
+        return id_path(article)
+    except IdPathError:
+        # Only a caller driving the client directly can label a request so; an Article refuses such an id.
+        return "_unlabelled"
+
+
+def _legacy_folder(article: str) -> str:
+    """The folder name fixtures had before :mod:`summarize.idpath`: read, never written."""
     return _UNSAFE.sub("_", article).strip("._")[:120] or "_unlabelled"
 
 
@@ -138,30 +160,42 @@ class FixtureStore:
 
     def path_for(self, article: str, key: str) -> Path:
         """Where the exchange with ``key`` for ``article`` is (or would be) stored."""
-        return self.root / _safe(article) / f"{key[:16]}.json"
+        return self.root / _folder(article) / f"{key[:16]}.json"
+
+    def _folders(self, article: str) -> list[tuple[Path, bool]]:
+        """The article's folder, then the folder an earlier version gave it when that differs, marked
+        ``True``: another article's id may name that folder now, so only fixtures that name this article count there."""
+        here, legacy = self.root / _folder(article), self.root / _legacy_folder(article)
+        return [(here, False)] + ([(legacy, True)] if legacy != here else [])
 
     def load(self, article: str, key: str) -> dict[str, Any] | None:
         """The fixture for ``key`` in the article's folder, or ``None``.
 
-        Only that folder is looked in: the article id is part of the rendered prompt, so a request
-        for one article can never carry the key of another article's fixture.
+        Only that folder (and its earlier name) is looked in: the article id is part of the rendered
+        prompt, so a request for one article can never carry the key of another article's fixture.
         """
-        path = self.path_for(article, key)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if data.get("key") == key else None
+        for folder, legacy in self._folders(article):
+            try:
+                data = json.loads((folder / f"{key[:16]}.json").read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                continue
+            if isinstance(data, dict) and data.get("key") == key and (not legacy or data.get("article") == article):
+                return data
+        return None
 
     def for_article(self, article: str) -> list[tuple[Path, dict[str, Any]]]:
         """Every readable fixture of one article, in attempt order."""
-        folder = self.root / _safe(article)
         found = []
-        for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-            try:
-                found.append((path, json.loads(path.read_text(encoding="utf-8"))))
-            except (OSError, ValueError):
-                continue
+        for folder, legacy in self._folders(article):
+            for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
+                try:
+                    data = json.loads(path.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                # A folder can hold another article's fixtures (an earlier name that is now another id):
+                # only the ones that name this article are its own (a rekey deletes what it reads).
+                if isinstance(data, dict) and data.get("article") in (article, *(() if legacy else (None,))):
+                    found.append((path, data))
         return sorted(found, key=lambda pair: (pair[1].get("attempt") or 0, pair[0].name))
 
     def save(self, *, body: dict[str, Any], labels: dict[str, str], request: httpx.Request, status: int,
@@ -228,7 +262,7 @@ class FixtureTransport(LayeredTransport):
 
     # -- shared steps -------------------------------------------------------------------------------
     def _prepare(self, request: httpx.Request) -> tuple[httpx.Request, dict[str, str], dict[str, Any] | None]:
-        labels = {h: request.headers[h] for h in _LABELS if h in request.headers}
+        labels = {h: unquote(request.headers[h], errors="surrogatepass") for h in _LABELS if h in request.headers}
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() not in _LABELS]
         content = request.read()
         stripped = httpx.Request(request.method, request.url, headers=headers, content=content,

@@ -107,7 +107,10 @@ class Ledger:
             if size and _last_byte(self.path) != b"\n":  # a line cut short by a crash: start afresh
                 os.write(self._fd, b"\n")
         entry = {**entry, "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
-        os.write(self._fd, (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
+        # backslashreplace: a lone surrogate (an id from a file name that is not UTF-8) becomes the JSON escape
+        # ``\udcXX``, which reads back as the same string, instead of failing the write.
+        os.write(self._fd, (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+                 .encode("utf-8", "backslashreplace"))
 
     def close(self) -> None:
         if self._fd is not None:

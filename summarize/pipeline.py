@@ -28,6 +28,7 @@ from .config import Settings
 from .errors import ArticleError
 from .files import write_json_atomic
 from .fixtures import Mode
+from .idpath import id_path
 from .network import RateLimiter
 from .prompting import PromptTemplate, load_prompt
 from .schema import ArticleSummary, GroundingContext
@@ -83,8 +84,9 @@ class SummaryResult:
         }
 
     def write(self, folder: str | Path) -> Path:
-        """Write the output document to ``folder/<article id>.json`` atomically; returns the path."""
-        path = Path(folder) / f"{self.article.id}.json"
+        """Write the output document to ``folder/<article id>.json`` atomically (the id made a path by
+        :func:`summarize.idpath.id_path`, so it never leaves ``folder``); returns the path."""
+        path = Path(folder) / id_path(self.article.id, ".json")
         write_json_atomic(path, self.to_document())
         return path
 

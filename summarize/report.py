@@ -16,9 +16,9 @@ Terms:
   (a document exists and the ledger does not say it failed; ``skipped`` counts as done), ``failed`` (the
   ledger's last line says so, or the document cannot be read) or ``missing`` (the ledger says done but the
   document is gone).
-- **page name**: an article's file name under ``articles/``: its id with every character outside
-  ``A-Z a-z 0-9 . _ -`` replaced by ``_``, plus a short hash of the id whenever that changed it, or when two
-  ids would otherwise share a name (also on case-insensitive file systems).
+- **page name**: an article's file name under ``articles/``: :func:`summarize.idpath.id_filename` of its
+  id (the id → path rule, made flat: an id with ``/`` is joined with ``_`` and marked with a hash), plus a
+  short hash of the id when two ids would otherwise share a name on a case-insensitive file system.
 
 Every file is written atomically (a temporary file, then a rename). Text from articles and models is
 escaped everywhere: it is data, never markup.
@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -36,12 +35,11 @@ from typing import Any
 
 from .errors import ConfigurationError
 from .files import write_text_atomic
+from .idpath import IdPathError, id_filename
 from .ledger import LEDGER_NAME, Ledger
 
 __all__ = ["Row", "load_rows", "page_names", "write_report"]
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-_RESERVED = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(10)), *(f"LPT{i}" for i in range(10))}
 #: Failure messages longer than this are cut in the index (the ledger keeps them whole).
 MESSAGE_LIMIT = 600
 
@@ -144,9 +142,13 @@ def page_names(ids: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     taken: set[str] = set()
     for article_id in sorted(ids):
-        stem = _UNSAFE.sub("_", article_id).lstrip(".")[:80] or "article"
-        if stem != article_id or stem.upper() in _RESERVED or stem.lower() in taken:
-            stem = f"{stem}-{hashlib.sha256(article_id.encode('utf-8', 'surrogatepass')).hexdigest()[:10]}"
+        digest = hashlib.sha256(article_id.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+        try:
+            stem = id_filename(article_id)
+        except IdPathError:  # a document written by hand or by an older version, with an id no file can have
+            stem = f"article~{digest}"
+        if stem.lower() in taken:
+            stem = f"{stem}-{digest}"
         taken.add(stem.lower())
         names[article_id] = f"{stem}.html"
     return names

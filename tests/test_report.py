@@ -117,14 +117,15 @@ def test_any_spans_over_any_text_round_trip_exactly(text: str, data: st.DataObje
 # -- names and loading ----------------------------------------------------------------------------------------
 
 def test_page_names_are_safe_unique_and_stable() -> None:
-    ids = ["000_abc", "world/iran", "World/Iran", "../etc/passwd", ".hidden", "CON", "a b?c", "000_ABC"]
+    ids = ["000_abc", "world/iran", "World/Iran", "../etc/passwd", ".hidden", "CON", "a b?c", "000_ABC", "café"]
     names = page_names(ids)
-    # Safe ids keep their names.
-    assert page_names(["000_abc", "x.y-z"]) == {"000_abc": "000_abc.html", "x.y-z": "x.y-z.html"}
+    # Safe ids keep their names, readable non-ASCII ones too (the id → path rule of summarize.idpath).
+    assert page_names(["000_abc", "x.y-z", "café"]) == {"000_abc": "000_abc.html", "x.y-z": "x.y-z.html",
+                                                        "café": "café.html"}
     assert min(names["000_abc"], names["000_ABC"]) == "000_ABC.html"  # the first of a case clash keeps its name
     assert len({n.lower() for n in names.values()}) == len(ids)  # unique even on case-insensitive file systems
     for name in names.values():
-        assert re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9._-]*\.html", name), name
+        assert re.fullmatch(r'[^./\\<>:"|?*\x00-\x1f][^/\\<>:"|?*\x00-\x1f]*\.html', name), name
         assert name.split(".")[0].upper() != "CON"
     assert page_names(list(reversed(ids))) == names
 
