@@ -29,6 +29,7 @@ _EXPORTS = {
     "ArticleError": "errors",
     "ArticleTooLongError": "errors",
     "ArticleSummary": "schema",
+    "ArticleWarning": "articles",
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
     "Entity": "schema",
@@ -44,6 +45,7 @@ _EXPORTS = {
     "InvalidOutputError": "errors",
     "MatchKind": "schema",
     "Mode": "fixtures",
+    "PartialDate": "dates",
     "Precision": "schema",
     "ProviderError": "errors",
     "Quote": "schema",
@@ -74,6 +76,7 @@ __all__ = [
     "ArticleError",
     "ArticleSummary",
     "ArticleTooLongError",
+    "ArticleWarning",
     "AuthenticationError",
     "ConfigurationError",
     "Entity",
@@ -89,6 +92,7 @@ __all__ = [
     "InvalidOutputError",
     "MatchKind",
     "Mode",
+    "PartialDate",
     "Precision",
     "ProviderError",
     "Quote",
@@ -130,7 +134,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .articles import Article, article_from_text, load_article
+    from .articles import Article, ArticleWarning, article_from_text, load_article
+    from .dates import PartialDate
     from .errors import (
         ArticleError,
         ArticleTooLongError,
