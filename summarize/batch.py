@@ -71,6 +71,8 @@ class FolderReport:
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
     interrupted: bool = False
+    skipped_folders: list[tuple[Path, str]] = field(default_factory=list)
+    """Folders met in the walk that hold no articles (this run's output or fixtures, an earlier run's output), with why."""
 
     @property
     def failed(self) -> int:
@@ -173,7 +175,8 @@ async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[s
                 **_spent(s, exc.usage, prices), "seconds": round(time.perf_counter() - started, 3)}
     except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
         return {**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"}
-    return {**base, "status": "done", **_spent(s, result.usage, prices),
+    notes = {"notes": list(article.notes)} if article.notes else {}
+    return {**base, "status": "done", **notes, **_spent(s, result.usage, prices),
             "quotes": len(result.summary.quotes), "events": len(result.summary.events),
             "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)}
 
@@ -209,10 +212,12 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
     out = Path(out)
     _remove_stale_temporaries(out)
     run = _Run(summarizer, out, resume=resume, prices=prices, progress=progress)
-    run.report.total = count_articles(sources, glob=glob, exclude=out)
+    exclude = [out, summarizer.settings.fixtures]  # what this run writes is never read back as articles
+    run.report.total = count_articles(sources, glob=glob, exclude=exclude)
     if progress is not None:
         progress.start(run.report.total)
-    items = iter_articles(sources, glob=glob, exclude=out)
+    items = iter_articles(sources, glob=glob, exclude=exclude,
+                          on_skip=lambda folder, why: run.report.skipped_folders.append((folder, why)))
     try:
         if workers > 1:
             from .workers import run_in_processes
