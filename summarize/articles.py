@@ -19,8 +19,9 @@ Terms:
 - **content hash**: ``sha256`` of ``title``, ``published`` and ``text``; equal hashes mean the model saw
   the same article.
 - **source**: a file or folder handed to a folder run. Folders are walked recursively; hidden folders,
-  the folders in ``exclude`` (the run's own output and its fixtures), and any folder holding a
-  ``ledger.jsonl`` (an earlier run's output) are skipped. ``.txt``, ``.md``, ``.html`` and ``.htm`` files
+  the folders in ``exclude`` (the run's own output and its fixtures), any folder holding a
+  ``ledger.jsonl`` (an earlier run's output) and any HTML report site (``index.html`` with ``report.css``
+  and ``report.js``) are skipped. ``.txt``, ``.md``, ``.html`` and ``.htm`` files
   are one article each; ``.json`` (one record, or a list of them) and ``.jsonl`` (one record per line)
   hold **records**: objects with a text field (``text``, ``body`` or ``content``) and optional ``id``,
   ``title``/``headline`` and ``published``/``date``/``published_at``.
@@ -57,6 +58,8 @@ __all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "Article", "ArticleWarning", "a
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
 #: The ledger :mod:`summarize.ledger` writes: a folder holding one is an earlier run's output, never articles.
 _LEDGER = "ledger.jsonl"
+#: Files ``summarize report`` writes into every site: such a folder's pages are summaries, not articles.
+_REPORT_FILES = ("index.html", "report.css", "report.js")
 #: Larger files are refused unread; anything near this is far beyond any model's context anyway.
 MAX_FILE_BYTES = 50 * 10**6
 _TEXT_FIELDS = ("text", "body", "content")
@@ -79,8 +82,9 @@ class Article:
     title: str | None = None
     """The headline, when the article starts with one."""
     published: PartialDate | None = None
-    """The publication date (from the date line or the record), known to the year, month or day; a
-    :class:`datetime.date` given here is taken as known to the day."""
+    """The publication date (from the date line or the record), known to the year, month or day. A
+    :class:`datetime.date` given here is taken as known to the day, a string is read by
+    :func:`~summarize.dates.parse_date` (a ``ValueError`` if it cannot be)."""
     source_path: str | None = None
     """The file it came from, if any."""
     encoding: str = "utf-8"
@@ -94,7 +98,7 @@ class Article:
 
     def __post_init__(self) -> None:
         if self.published is not None and not isinstance(self.published, PartialDate):
-            object.__setattr__(self, "published", PartialDate.of(self.published))
+            object.__setattr__(self, "published", parse_date(self.published))  # a date, or a form parse_date reads
         if not self.content_hash:
             h = hashlib.sha256()
             for part in (self.title or "", self.published.isoformat() if self.published else "", self.text):
@@ -265,6 +269,8 @@ def _not_articles(folder: Path, excluded: set[Path]) -> str | None:
     try:
         if (folder / _LEDGER).is_file():
             return f"holds {_LEDGER}: an earlier run's output"
+        if all((folder / name).is_file() for name in _REPORT_FILES):
+            return "an HTML report written by summarize report"
     except OSError:  # a folder that cannot be read is walked, and reported as unreadable by the walk
         pass
     return None

@@ -118,6 +118,8 @@ def parse_date(value: object) -> PartialDate:
     if isinstance(value, (PartialDate, dt.date)):
         return PartialDate.of(value)
     if isinstance(value, int) and not isinstance(value, bool):
+        if not 1 <= value <= 9999:
+            raise ValueError(f"{value!r} is not a year (a number must be a year from 1 to 9999)")
         return PartialDate(value)
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a date")

@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from summarize import ArticleWarning, PartialDate, Summarizer, article_from_text
+from summarize import ArticleWarning, PartialDate, Summarizer, article_from_text, write_report
 from summarize.articles import count_articles, iter_articles
 from summarize.dates import parse_date
 from summarize.loopback import LoopbackServer, minimal_answer
-from summarize.schema import Event, GroundingContext
+from summarize.schema import ArticleSummary, Event, GroundingContext
 
 from .conftest import FAKE_KEY, FIXTURES, ROOT
 
@@ -59,7 +59,7 @@ def test_the_common_date_forms_are_read_at_their_own_precision(value: object, is
 
 
 @pytest.mark.parametrize("value", ["2020-02-30", "2020-13", "05/01/2020", "Smarch 5, 2020", "February 30, 2020",
-                                   "next Tuesday", "", "2020-02-30T10:00:00Z", True, 20.5])
+                                   "next Tuesday", "", "2020-02-30T10:00:00Z", True, 20.5, 0, 1704448800])
 def test_what_is_not_a_date_is_refused_not_guessed(value: object) -> None:
     with pytest.raises(ValueError):
         parse_date(value)
@@ -87,6 +87,20 @@ def test_past_events_are_checked_against_the_last_day_a_partial_publication_date
     day = {"article": GroundingContext(text=text, published=dt.date(2020, 1, 5))}  # a date still means that day
     with pytest.raises(ValueError, match="after the article's publication date 2020-01-05"):
         Event.model_validate(_event("2020-01-06", "day"), context=day)
+
+
+def test_the_summary_keeps_the_model_s_day_only_inside_a_partial_publication_date() -> None:
+    text = article_from_text(BODY).text
+    answer = {"title": "t", "summary": "s", "key_points": [], "events": [], "quotes": [], "entities": []}
+
+    def published(article_date: object, model_date: str | None) -> dt.date | None:
+        context = {"article": GroundingContext(text=text, published=article_date)}  # type: ignore[arg-type]
+        return ArticleSummary.model_validate({**answer, "published": model_date}, context=context).published
+
+    assert published(PartialDate(2020), "2020-01-05") == dt.date(2020, 1, 5)  # read from the text: possible
+    assert published(PartialDate(2020), "2021-03-03") is None  # contradicts the article's own date
+    assert published(PartialDate(2020, 1), None) is None  # never a day made up from "2020-01"
+    assert published(PartialDate(2020, 1, 5), "2021-03-03") == dt.date(2020, 1, 5)  # a known day wins
 
 
 def test_rss_and_year_only_dates_are_summarized_and_an_unreadable_one_is_noted(tmp_path: Path) -> None:
@@ -205,6 +219,14 @@ def test_html_pages_are_articles_in_a_folder_run(tmp_path: Path) -> None:
         ledger = _run(folder, out, server)
     assert {a: e["status"] for a, e in ledger.items()} == {"plain": "done", "web/story": "done", "web/old": "done"}
     assert _doc(out, "web/old")["article"]["title"] == "Minister acted"
+    # A report site beside the articles holds summaries as pages: never read back as articles.
+    write_report(out, folder / "site")
+    assert sorted(a.id for a in iter_articles([folder], exclude=[out])) == ["plain", "web/old", "web/story"]
+    with LoopbackServer(responder=minimal_answer) as server:
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", fixtures=tmp_path / "fx")
+        report = s.summarize_folder(folder, tmp_path / "out2")
+    assert (report.done, report.failed) == (3, 0)
+    assert report.skipped_folders == [(folder / "site", "an HTML report written by summarize report")]
 
 
 def test_run_dot_skips_the_fixtures_in_use_and_earlier_outputs_and_says_so(tmp_path: Path) -> None:
