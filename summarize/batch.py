@@ -72,7 +72,8 @@ class FolderReport:
     seconds: float = 0.0
     interrupted: bool = False
     skipped_folders: list[tuple[Path, str]] = field(default_factory=list)
-    """Folders met in the walk that hold no articles (this run's output or fixtures, an earlier run's output), with why."""
+    """Folders met in the walk that hold no articles (this run's output or fixtures, an earlier run's output,
+    a report site), each with why."""
 
     @property
     def failed(self) -> int:

@@ -52,26 +52,32 @@ _NEWS_ABOUT_REPORTER = re.compile(
     r"\b(?:was|were|been|being) (?:\w+ly )?(?:\w+(?:ed|en)|held|shot|hurt|struck|caught|kept|hit)\b|"
     r"\b(?:died|dies|killed|arrested|detained|jailed|sentenced|charged|missing|kidnapped|abducted|injured|wounded)\b",
     re.IGNORECASE)
+_RELATED = (r"(?i:related(?: (?:articles?|stories|story|coverage|content|news|posts?|links?|reading|topics?|videos?))?"
+            r"|read more|see also|also read)")
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple((reason, re.compile(pattern)) for reason, pattern in (
-    ("advertisement", r"(?i:advertisements?(?:\s*[-–—:]\s*(?:scroll to continue(?: reading)?|story continues below"
-                      r"|continue reading below))?)"),
-    ("share", r"(?i:share(?: this(?: article| story| page| post)?| on (?:facebook|twitter|x|linkedin|whatsapp|email))?:?)"),
+    ("advertisement", (r"(?i:advertisements?(?:\s*[-–—:]\s*(?:scroll to continue(?: reading)?|story continues below"
+                       r"|continue reading below))?)")),
+    ("share", (r"(?i:share(?: this(?: article| story| page| post)?"
+               r"| on (?:facebook|twitter|x|linkedin|whatsapp|email))?:?)")),
     ("tags", r"(?i:tags?):?(?:\s+[^,|.!?:;]{1,40}(?:\s*[,|]\s*[^,|.!?:;]{1,40})*)?"),
     ("source", r"(?i:source):\s*[A-Z][\w&'’/-]*\.?(?:\s+(?:[A-Z][\w&'’/-]*\.?|of|the|and|&|/)){0,5}"),
-    ("related", r"(?i:related(?: (?:articles?|stories|story|coverage|content|news|posts?|links?|reading|topics?|videos?))?"
-                r"|read more|see also|also read)(?:\s*:)?"),
-    ("related", r"(?i:related(?: (?:articles?|stories|story|coverage|content|news|posts?|links?|reading|topics?|videos?))?"
-                rf"|read more|see also|also read)\s*:\s*(?:{_LINK}|{_TITLE})"),
-    ("newsletter", r"(?i:(?:sign up|subscribe)(?: now| today| here| for free)?(?: (?:for|to) (?:our|the|a)\b[^.!?\n]{0,80}?"
-                   r"\b(?:newsletters?|alerts|updates|briefings?|digest)\b[^.!?\n]{0,80})?)[.!]?"),
+    ("related", _RELATED + r"(?:\s*:)?"),
+    ("related", _RELATED + rf"\s*:\s*(?:{_LINK}|{_TITLE})"),
+    ("newsletter", (r"(?i:(?:sign up|subscribe)(?: now| today| here| for free)?"
+                    r"(?: (?:for|to) (?:our|the|a)\b[^.!?\n]{0,80}?"
+                    r"\b(?:newsletters?|alerts|updates|briefings?|digest)\b[^.!?\n]{0,80})?)[.!]?")),
     ("newsletter", r"(?i:[^.!?\n]{0,160}\b(?:delivered|sent|straight)\b[^.!?\n]{0,20}\bto your inbox)[.!]?"),
-    ("copyright", r"(?:©|\((?i:c)\)|(?i:copyright)\s*(?:©|\((?i:c)\))?(?=\s*(?:\d{4}|©)))\s*(?:\d{4}(?:\s*[-–]\s*\d{2,4})?)?"
-                  r"[^.!?\n]{0,60}?(?:\.?\s*(?i:all rights reserved)\.?)?(?:\s*(?i:this material may not be published, "
-                  r"broadcast, rewritten,? or redistributed)[^.\n]{0,40}\.?)?"),
-    ("copyright", r"(?:[^.!?\n]{1,60}\.\s*)?(?i:all rights reserved)\."),
-    ("author bio", r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3} (?:is|has been|has worked as|joined (?:[A-Z][\w'’&.-]* ){1,5}as)"
-                   r" (?:an?|the) (?:[\w'’-]+ ){0,4}?(?:writer|reporter|editor|correspondent|journalist|columnist|"
-                   r"contributor)s? (?:at|for|with|of|on)\b.{0,620}"),
+    # "Copyright" must be followed by a year or ©: "Copyright lawsuits ..." is prose.
+    ("copyright", (r"(?:©|\((?i:c)\)|(?i:copyright)\s*(?:©|\((?i:c)\))?(?=\s*(?:\d{4}|©)))"
+                   r"\s*(?:\d{4}(?:\s*[-–]\s*\d{2,4})?)?[^.!?\n]{0,60}?(?:\.?\s*(?i:all rights reserved)\.?)?"
+                   r"(?:\s*(?i:this material may not be published, broadcast, rewritten,? or redistributed)"
+                   r"[^.\n]{0,40}\.?)?")),
+    ("copyright", r"(?:[^.!?\n]{1,60}\.\s*)?(?i:all rights reserved)\.?"),
+    ("author bio", (r"[A-Z][\w'’.-]+(?: [A-Z][\w'’.-]+){1,3} "
+                    r"(?:is|has been|has worked as|joined (?:[A-Z][\w'’&.-]* ){1,5}as)"
+                    r" (?:an?|the) (?:[\w'’-]+ ){0,4}?"
+                    r"(?:writer|reporter|editor|correspondent|journalist|columnist|contributor)s?"
+                    r" (?:at|for|with|of|on)\b.{0,620}")),
 ))
 _MAX_BIO = 700
 

@@ -121,8 +121,8 @@ def parse_date(value: object) -> PartialDate:
         if not 1 <= value <= 9999:
             raise ValueError(f"{value!r} is not a year (a number must be a year from 1 to 9999)")
         return PartialDate(value)
-    if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not a date")
+    if not isinstance(value, str):  # a ValueError still: to the caller, any value that is not a date is one thing
+        raise ValueError(f"{value!r} is not a date")  # noqa: TRY004
     text = " ".join(value.split())
     try:
         return PartialDate.from_iso(text)

@@ -136,9 +136,10 @@ class GroundingContext:
     text: str
     published: PartialDate | dt.date | None = None
 
-    def __post_init__(self) -> None:
-        if self.published is not None:
-            object.__setattr__(self, "published", PartialDate.of(self.published))
+    @property
+    def publication(self) -> PartialDate | None:
+        """``published`` as a partial date (a ``date`` is known to the day)."""
+        return PartialDate.of(self.published) if self.published is not None else None
 
     def ground(self, fragment: str, what: str) -> Span:
         """The span of ``fragment``, or a ``ValueError`` that tells the model what to fix."""
@@ -243,11 +244,12 @@ class Event(_Model):
             return self
         self.evidence_span = ctx.ground(self.evidence, "The evidence")
         day = self.when.earliest() if self.when else None
+        published = ctx.publication
         # Only a date that cannot fall on or before the last day the publication date can mean is "after" it.
-        if day and ctx.published and self.status in _PAST_STATUSES and day > ctx.published.latest():  # type: ignore[union-attr]
+        if day and published and self.status in _PAST_STATUSES and day > published.latest():
             raise ValueError(
                 f"the event is {self.status.value} (in the past) but its date {self.when.date} "  # type: ignore[union-attr]
-                f"is after the article's publication date {ctx.published.isoformat()}; fix the date or the status"  # type: ignore[union-attr]
+                f"is after the article's publication date {published.isoformat()}; fix the date or the status"
             )
         return self
 
@@ -315,11 +317,12 @@ class ArticleSummary(_Model):
     @model_validator(mode="after")
     def _check_references(self, info: ValidationInfo) -> ArticleSummary:
         ctx = _context(info)
-        if ctx is not None and isinstance(ctx.published, PartialDate):
+        published = ctx.publication if ctx is not None else None
+        if published is not None:
             # The article's own date wins over the model's reading of it. Known only to the year or month,
             # it leaves the model's day when that day falls inside it (read from the text), else no day.
-            day = ctx.published.as_date()
-            if day is not None or self.published is None or not ctx.published.contains(self.published):
+            day = published.as_date()
+            if day is not None or self.published is None or not published.contains(self.published):
                 self.published = day
         known = {n.casefold() for e in self.entities for n in e.names()}
         problems: list[str] = []

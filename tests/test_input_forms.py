@@ -69,7 +69,8 @@ def test_a_year_only_date_covers_its_whole_year_and_invents_no_day() -> None:
     year = PartialDate(2020)
     assert (year.precision, year.as_date(), year.earliest(), year.latest()) == ("year", None, dt.date(2020, 1, 1),
                                                                               dt.date(2020, 12, 31))
-    assert PartialDate(2024, 2).latest() == dt.date(2024, 2, 29) and PartialDate(2020, 12).latest() == dt.date(2020, 12, 31)
+    assert PartialDate(2024, 2).latest() == dt.date(2024, 2, 29)
+    assert PartialDate(2020, 12).latest() == dt.date(2020, 12, 31)
 
 
 def _event(date: str, precision: str) -> dict[str, Any]:
@@ -122,7 +123,8 @@ def test_rss_and_year_only_dates_are_summarized_and_an_unreadable_one_is_noted(t
     assert "Publication date: 2020 (only the year is known)\n" in _prompt(server, "(year)")
     assert "Publication date: unknown\n" in _prompt(server, "(bad)")
     bad = _doc(out, "bad")["article"]
-    assert len(bad["notes"]) == 1 and "the day after the storm" in bad["notes"][0] and "without a publication date" in bad["notes"][0]
+    assert len(bad["notes"]) == 1
+    assert "the day after the storm" in bad["notes"][0] and "without a publication date" in bad["notes"][0]
     assert ledger["bad"]["notes"] == bad["notes"] and "notes" not in ledger["rss"]
     assert _doc(out, "rss")["article"]["notes"] == []
 
@@ -178,8 +180,8 @@ def test_a_real_boilerplate_tail_is_removed_and_listed_in_the_document(tmp_path:
             ("Advertisement", "advertisement"), ("Tags: Iran, Trump, security", "tags"),
             ("Sign up for our newsletter", "newsletter"),
             ("Jane Doe is a senior national security correspondent for CNN.", "author bio"),
-            ("Copyright 2020 The Associated Press. All rights reserved. This material may not be published, "
-             "broadcast, rewritten or redistributed.", "copyright"), ("\u00a9 2020 Outlet", "copyright")]
+            (("Copyright 2020 The Associated Press. All rights reserved. This material may not be published, "
+              "broadcast, rewritten or redistributed."), "copyright"), ("\u00a9 2020 Outlet", "copyright")]
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "story.txt").write_text(BODY + "\n\n" + "\n\n".join(line for line, _ in tail) + "\n", encoding="utf-8")
@@ -196,9 +198,11 @@ def test_the_seeds_lose_exactly_their_old_boilerplate(seed_paths: list[Path]) ->
 
     removed = {p.stem: [(r.reason, r.text[:24]) for r in load_article(p).removed] for p in seed_paths}
     assert removed == {
-        "000_1be79f4858f8214c": [("newsletter", "From our morning news br"), ("author bio", "Rafi Schwartz has worked")],
+        "000_1be79f4858f8214c": [("newsletter", "From our morning news br"),
+                                 ("author bio", "Rafi Schwartz has worked")],
         "001_7711f6691b26a254": [], "002_7ce57991391b9df3": [], "003_84b2f991367e7357": [("source", "Source: Msn")],
-        "004_ae59d914d090ed4d": [("advertisement", "Advertisement"), ("tags", "Tags"), ("advertisement", "Advertisement")],
+        "004_ae59d914d090ed4d": [("advertisement", "Advertisement"), ("tags", "Tags"),
+                                 ("advertisement", "Advertisement")],
     }
 
 
@@ -242,9 +246,10 @@ def test_run_dot_skips_the_fixtures_in_use_and_earlier_outputs_and_says_so(tmp_p
     (old / "nested" / "y.txt").write_text(BODY, encoding="utf-8")
     with LoopbackServer(responder=minimal_answer) as server:
         run = subprocess.run(
-            [sys.executable, "-m", "summarize", "run", ".", "--out", "out", "--base-url", server.url, "--mode", "record"],
-            cwd=work, env={**os.environ, "OPENAI_API_KEY": FAKE_KEY, "PYTHONPATH": str(ROOT)}, capture_output=True,
-            text=True, timeout=120)
+            [sys.executable, "-m", "summarize", "run", ".", "--out", "out", "--base-url", server.url,
+             "--mode", "record"],
+            check=False, cwd=work, env={**os.environ, "OPENAI_API_KEY": FAKE_KEY, "PYTHONPATH": str(ROOT)},
+            capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     ledger = [json.loads(line) for line in (work / "out" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
     assert sorted(e["article"] for e in ledger) == ["a", "sub/b"]
