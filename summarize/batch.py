@@ -145,6 +145,8 @@ class _Run:
             return None
         article = item
         base = self._base(article.id, article.content_hash)
+        if article.notes:  # what the loader could not take as given (an unreadable date) goes on every line
+            base["notes"] = list(article.notes)
         where = article.source_path or article.id
         if article.id in self.seen:
             self.finish({**base, "status": "failed", "error": "article",
@@ -176,8 +178,7 @@ async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[s
                 **_spent(s, exc.usage, prices), "seconds": round(time.perf_counter() - started, 3)}
     except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
         return {**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"}
-    notes = {"notes": list(article.notes)} if article.notes else {}
-    return {**base, "status": "done", **notes, **_spent(s, result.usage, prices),
+    return {**base, "status": "done", **_spent(s, result.usage, prices),
             "quotes": len(result.summary.quotes), "events": len(result.summary.events),
             "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)}
 
