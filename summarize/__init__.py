@@ -29,6 +29,7 @@ _EXPORTS = {
     "ArticleError": "errors",
     "ArticleTooLongError": "errors",
     "ArticleSummary": "schema",
+    "ArticleWarning": "articles",
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
     "Entity": "schema",
@@ -44,6 +45,7 @@ _EXPORTS = {
     "InvalidOutputError": "errors",
     "MatchKind": "schema",
     "Mode": "fixtures",
+    "PartialDate": "dates",
     "Precision": "schema",
     "ProviderError": "errors",
     "Quote": "schema",
@@ -75,6 +77,7 @@ __all__ = [
     "ArticleError",
     "ArticleSummary",
     "ArticleTooLongError",
+    "ArticleWarning",
     "AuthenticationError",
     "ConfigurationError",
     "Entity",
@@ -90,6 +93,7 @@ __all__ = [
     "InvalidOutputError",
     "MatchKind",
     "Mode",
+    "PartialDate",
     "Precision",
     "ProviderError",
     "Quote",
@@ -132,7 +136,8 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .articles import Article, article_from_text, load_article
+    from .articles import Article, ArticleWarning, article_from_text, load_article
+    from .dates import PartialDate
     from .errors import (
         ArticleError,
         ArticleTooLongError,

@@ -5,17 +5,29 @@ Terms:
 - **Article**: one news article ready to summarize. Its ``text`` is what the model sees and what every
   span indexes into: the file's text decoded, with line endings made ``\\n``, the leading
   ``date YYYY-MM-DD`` marker removed, a repeated headline dropped and trailing boilerplate cut.
-- **date line**: an optional first line ``date YYYY-MM-DD``, possibly followed on the same line by
-  the headline or the first sentence (``" date 2024-07-17 Trump security boosted ..."``).
-- **boilerplate**: lines at the end of an article that are not its content: "Advertisement",
-  "Tags", "Source: ...", newsletter sign-up lines, a closing author biography.
+- **date line**: an optional first line ``date YYYY-MM-DD`` (or ``date YYYY-MM``, ``date YYYY``), possibly
+  followed on the same line by the headline or the first sentence (``" date 2024-07-17 Trump security
+  boosted ..."``). A date line whose date is not a real one (``date 2020-02-30``) is still removed, and
+  the article gets a note saying it is undated.
+- **published**: the publication date as a :class:`~summarize.dates.PartialDate`, known to the year,
+  month or day (forms read: :func:`summarize.dates.parse_date`). A value that cannot be read leaves the
+  article undated, with a note; it never refuses the article.
+- **notes**: what the loader could not take as given (an unreadable date), in words for the reader;
+  each is also issued as an :class:`ArticleWarning` and written into the output document.
+- **boilerplate**: lines at the end of an article that are certainly not its content (the exact forms
+  are listed in :mod:`summarize.boilerplate`); what is cut is kept in ``removed``.
 - **content hash**: ``sha256`` of ``title``, ``published`` and ``text``; equal hashes mean the model saw
   the same article.
-- **source**: a file or folder handed to a folder run. Folders are walked recursively (hidden folders
-  and the run's own output folder skipped); ``.txt`` and ``.md`` files are one article each; ``.json``
-  (one record, or a list of them) and ``.jsonl`` (one record per line) hold **records**: objects with
-  a text field (``text``, ``body`` or ``content``) and optional ``id``, ``title``/``headline`` and
-  ``published``/``date``/``published_at``.
+- **source**: a file or folder handed to a folder run. Folders are walked recursively; hidden folders,
+  the folders in ``exclude`` (the run's own output and its fixtures), any folder holding a
+  ``ledger.jsonl`` (an earlier run's output) and any HTML report site (``index.html`` with ``report.css``
+  and ``report.js``) are skipped. ``.txt``, ``.md``, ``.html`` and ``.htm`` files
+  are one article each; ``.json`` (one record, or a list of them) and ``.jsonl`` (one record per line)
+  hold **records**: objects with a text field (``text``, ``body`` or ``content``) and optional ``id``,
+  ``title``/``headline`` and ``published``/``date``/``published_at``.
+- **glob**: a pattern a folder run's files must match, relative to the folder, with
+  :meth:`pathlib.Path.glob` meaning: ``*`` stays within one folder, ``**/`` is zero or more folders, so
+  ``**/*.txt`` takes ``a.txt`` as well as ``x/y/a.txt``. A pattern without ``/`` matches the file name.
 - **article id** in a folder run: the file's path relative to the folder, without its extension
   (``world/2024/iran``); a record's ``id``, or ``<file id>-<line or position>``.
 """
@@ -24,30 +36,41 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import fnmatch
 import hashlib
 import json
 import os
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+import warnings
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .boilerplate import Removed, drop_trailing_boilerplate
+from .dates import PartialDate, parse_date
 from .errors import ArticleError
 from .htmltext import html_to_text, looks_like_html
 from .idpath import IdPathError, id_path
 
-__all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "Article", "article_from_text", "count_articles", "iter_articles", "load_article"]
+__all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "Article", "ArticleWarning", "article_from_text", "count_articles",
+           "iter_articles", "load_article"]
 
 #: File endings a folder run reads (a single file of any other name is read as text when named).
-ARTICLE_SUFFIXES = (".txt", ".md", ".json", ".jsonl")
+ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
+#: The ledger :mod:`summarize.ledger` writes: a folder holding one is an earlier run's output, never articles.
+_LEDGER = "ledger.jsonl"
+#: Files ``summarize report`` writes into every site: such a folder's pages are summaries, not articles.
+_REPORT_FILES = ("index.html", "report.css", "report.js")
 #: Larger files are refused unread; anything near this is far beyond any model's context anyway.
 MAX_FILE_BYTES = 50 * 10**6
 _TEXT_FIELDS = ("text", "body", "content")
 _TITLE_FIELDS = ("title", "headline")
 _DATE_FIELDS = ("published", "date", "published_at")
+
+
+class ArticleWarning(UserWarning):
+    """Something in an article the loader could not take as given; the article is still summarized."""
 
 
 @dataclass(frozen=True)
@@ -61,14 +84,20 @@ class Article:
     """The cleaned article text (see the module docstring)."""
     title: str | None = None
     """The headline, when the article starts with one."""
-    published: dt.date | None = None
-    """The publication date from the date line, if any."""
+    published: PartialDate | None = None
+    """The publication date (from the date line or the record), known to the year, month or day. A
+    :class:`datetime.date` given here is taken as known to the day, a string is read by
+    :func:`~summarize.dates.parse_date` (a ``ValueError`` if it cannot be)."""
     source_path: str | None = None
     """The file it came from, if any."""
     encoding: str = "utf-8"
     """The encoding the file was decoded with."""
     content_hash: str = field(default="", compare=False)
     """``sha256:<hex>`` of the title, date and text; filled in automatically."""
+    notes: tuple[str, ...] = ()
+    """What the loader could not take as given (see the module docstring)."""
+    removed: tuple[Removed, ...] = ()
+    """The boilerplate lines cut from the end of the text, in text order."""
 
     def __post_init__(self) -> None:
         # Canonically equal ids (é precomposed or e + U+0301, as macOS spells file names) are one id.
@@ -78,6 +107,8 @@ class Article:
         except IdPathError as exc:
             where = f" ({self.source_path})" if self.source_path else ""
             raise ArticleError(f"{exc}{where}", article_id=self.id) from None
+        if self.published is not None and not isinstance(self.published, PartialDate):
+            object.__setattr__(self, "published", parse_date(self.published))  # a date, or a form parse_date reads
         if not self.content_hash:
             h = hashlib.sha256()
             for part in (self.title or "", self.published.isoformat() if self.published else "", self.text):
@@ -86,14 +117,7 @@ class Article:
             object.__setattr__(self, "content_hash", "sha256:" + h.hexdigest())
 
 
-_DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*")
-_TRAILING_BOILERPLATE = re.compile(
-    r"^(?:advertisement|tags?:?|source:.*|share(?: this(?: article)?)?:?|related:?.*|read more:?.*"
-    r"|(?:sign up|subscribe)\b.*|.*\bdelivered (?:directly )?to your inbox\b.*|.*\ball rights reserved\b.*|©.*|copyright\b.*"
-    r"|[A-Z][\w.'’-]+(?: [A-Z][\w.'’-]+){0,3} (?:is|was|has been|has worked as|joined)\b.{0,120}?"
-    r"\b(?:writer|reporter|editor|correspondent|journalist|columnist|contributor)\b.*)$",
-    re.IGNORECASE,
-)
+_DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?![\w-])[ \t]*")
 _MAX_TITLE = 200
 
 
@@ -102,33 +126,29 @@ def article_from_text(
     *,
     id: str | None = None,
     title: str | None = None,
-    published: dt.date | None = None,
+    published: PartialDate | dt.date | str | int | None = None,
     source_path: str | None = None,
     encoding: str = "utf-8",
 ) -> Article:
     """Build an :class:`Article` from raw text, cleaning it as a file would be.
 
-    ``title`` and ``published`` given here win over what the text itself says. An HTML page is
-    reduced to its article's text first (see :mod:`summarize.htmltext`).
+    ``title`` and ``published`` given here win over what the text itself says; ``published`` may be in
+    any form :func:`summarize.dates.parse_date` reads (one it cannot read leaves the article undated,
+    with a note). An HTML page is reduced to its article's text first (see :mod:`summarize.htmltext`).
     Raises :class:`ArticleError` when nothing is left to summarize.
     """
+    notes: list[str] = []
     if looks_like_html(raw):
         headline, raw = html_to_text(raw)
         title = title or headline
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    date_line = None
     m = _DATE_LINE.match(text)
     if m:
-        try:
-            found_date: dt.date | None = dt.date.fromisoformat(m.group(1))
-        except ValueError:
-            found_date = None  # a malformed date line is kept as text
-            m = None
-        if m:
-            text = text[m.end() :]
-    else:
-        found_date = None
+        # The marker is removed even when its date is impossible: it is never the headline.
+        text, date_line = text[m.end() :], m.group(1)
     lines = text.strip("\n").split("\n")
-    lines = _drop_trailing_boilerplate(lines)
+    lines, removed = drop_trailing_boilerplate(lines)
     found_title = _headline(lines)
     if found_title is not None:
         # Drop the headline's repetition (feeds often print it twice).
@@ -143,14 +163,31 @@ def article_from_text(
         raise ArticleError(f"The article{where} has no text once boilerplate is removed; nothing to summarize.")
     if id is None:
         id = "text-" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+    if published is not None:  # a date given by the caller or the record wins over the date line
+        found_date = _read_date(published, "The published value", notes)
+    else:
+        found_date = _read_date(date_line, "The date line's date", notes) if date_line is not None else None
+    for note in notes:
+        warnings.warn(f"{source_path or id}: {note}", ArticleWarning, stacklevel=2)
     return Article(
         id=id,
         text=text,
         title=title if title is not None else found_title,
-        published=published if published is not None else found_date,
+        published=found_date,
         source_path=source_path,
         encoding=encoding,
+        notes=tuple(notes),
+        removed=tuple(removed),
     )
+
+
+def _read_date(value: object, what: str, notes: list[str]) -> PartialDate | None:
+    """``value`` as a partial date, or ``None`` with a note saying why the article is undated."""
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        notes.append(f"{what} cannot be read: {exc}; the article was summarized without a publication date.")
+        return None
 
 
 def _headline(lines: list[str]) -> str | None:
@@ -158,16 +195,6 @@ def _headline(lines: list[str]) -> str | None:
     if not first or len(first) > _MAX_TITLE or first.endswith((".", ":", ",")) or len(lines) < 2:
         return None
     return first
-
-
-def _drop_trailing_boilerplate(lines: list[str]) -> list[str]:
-    end = len(lines)
-    while end > 0:
-        line = lines[end - 1].strip()
-        if line and not _TRAILING_BOILERPLATE.match(line):
-            break
-        end -= 1
-    return lines[:end]
 
 
 def load_article(path: str | Path, *, id: str | None = None) -> Article:
@@ -214,11 +241,59 @@ def _decode(data: bytes, path: Path) -> tuple[str, str]:
         return data.decode("latin-1"), "latin-1"
 
 
-def _files(sources: Iterable[str | Path], glob: str | None, exclude: Path | None) -> Iterator[tuple[Path, str] | ArticleError]:
+def _glob_matcher(glob: str) -> Callable[[str, str], bool]:
+    """Whether ``(relative path, name)`` matches ``glob`` with :meth:`pathlib.Path.glob` meaning (see the
+    module docstring). Python 3.11 has no ``glob.translate`` and :mod:`fnmatch` lets ``*`` cross folders and
+    wants a ``/`` for ``**/``, so the pattern is translated here, one path segment at a time."""
+    def segment(part: str) -> str:
+        out, i = [], 0
+        while i < len(part):
+            ch = part[i]
+            close = part.find("]", i + 2) if ch == "[" else -1
+            if ch == "*":
+                out.append("[^/]*")
+            elif ch == "?":
+                out.append("[^/]")
+            elif close != -1:
+                body = part[i + 1 : close]
+                out.append("[" + ("^" + body[1:] if body.startswith("!") else body).replace("\\", "\\\\") + "]")
+                i = close
+            else:
+                out.append(re.escape(ch))
+            i += 1
+        return "".join(out)
+
+    parts = glob.strip("/").split("/")
+    regex = "".join("(?:[^/]+/)*" if p == "**" else segment(p) + "/" for p in parts[:-1])
+    regex += ".*" if parts[-1] == "**" else segment(parts[-1])
+    compiled = re.compile(regex, re.DOTALL)
+    if len(parts) == 1:
+        return lambda rel, name: compiled.fullmatch(name) is not None
+    return lambda rel, name: compiled.fullmatch(rel) is not None
+
+
+def _not_articles(folder: Path, excluded: set[Path]) -> str | None:
+    """Why a folder met in a walk holds no articles (it is ours, not the user's), or ``None``."""
+    if folder.resolve() in excluded:
+        return "excluded: this run's output or fixtures"
+    try:
+        if (folder / _LEDGER).is_file():
+            return f"holds {_LEDGER}: an earlier run's output"
+        if all((folder / name).is_file() for name in _REPORT_FILES):
+            return "an HTML report written by summarize report"
+    except OSError:  # a folder that cannot be read is walked, and reported as unreadable by the walk
+        pass
+    return None
+
+
+def _files(sources: Iterable[str | Path], glob: str | None, exclude: Iterable[Path],
+           on_skip: Callable[[Path, str], None] | None = None) -> Iterator[tuple[Path, str] | ArticleError]:
     """``(file, id prefix)`` for every article file, walking folders lazily in sorted order; an
     :class:`ArticleError` for a folder that cannot be listed. Symbolic links to folders are not
-    followed (so a link loop cannot trap the walk); links to files are read."""
-    skip = exclude.resolve() if exclude is not None else None
+    followed (so a link loop cannot trap the walk); links to files are read. Each folder skipped
+    (see the module docstring) is passed to ``on_skip`` with the reason."""
+    excluded = {Path(p).resolve() for p in exclude}
+    wanted = _glob_matcher(glob) if glob else lambda rel, name: Path(name).suffix.lower() in ARTICLE_SUFFIXES
     for source in sources:
         root = Path(source)
         if not root.is_dir():
@@ -228,12 +303,18 @@ def _files(sources: Iterable[str | Path], glob: str | None, exclude: Path | None
         for folder, dirs, names in os.walk(root, followlinks=False, onerror=unreadable.append):
             yield from _unlisted(unreadable, root)
             here = Path(folder)
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and (skip is None or (here / d).resolve() != skip))
+            kept = []
+            for d in sorted(d for d in dirs if not d.startswith(".")):
+                reason = _not_articles(here / d, excluded)
+                if reason is None:
+                    kept.append(d)
+                elif on_skip is not None:
+                    on_skip(here / d, reason)
+            dirs[:] = kept
             for name in sorted(names):
                 path = here / name
                 rel = path.relative_to(root).as_posix()
-                wanted = fnmatch.fnmatch(rel, glob) or fnmatch.fnmatch(name, glob) if glob else path.suffix.lower() in ARTICLE_SUFFIXES
-                if wanted and not name.startswith("."):
+                if wanted(rel, name) and not name.startswith("."):
                     yield path, rel.rsplit(".", 1)[0] if "." in name else rel
         yield from _unlisted(unreadable, root)
 
@@ -247,13 +328,16 @@ def _unlisted(errors: list[OSError], root: Path) -> Iterator[ArticleError]:
                            "Fix its permissions and run again.", article_id=rel if rel != "." else root.name)
 
 
-def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None, exclude: str | Path | None = None) -> Iterator[Article | ArticleError]:
+def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None,
+                  exclude: str | Path | Iterable[str | Path] | None = None,
+                  on_skip: Callable[[Path, str], None] | None = None) -> Iterator[Article | ArticleError]:
     """Every article in ``sources``, one at a time (see the module docstring for what is read).
 
     Problems do not stop the walk: an unreadable file or record is yielded as an :class:`ArticleError`
-    whose ``article_id`` names it, and the walk goes on. ``exclude`` is a folder to skip (a run's output).
+    whose ``article_id`` names it, and the walk goes on. ``exclude`` is a folder, or several, to skip (a
+    run's output and fixtures); ``on_skip(folder, reason)`` hears of every folder skipped as not articles.
     """
-    for found in _files(sources, glob, Path(exclude) if exclude is not None else None):
+    for found in _files(sources, glob, _excluded(exclude), on_skip):
         if isinstance(found, ArticleError):
             yield found
             continue
@@ -271,10 +355,11 @@ def iter_articles(sources: Iterable[str | Path], *, glob: str | None = None, exc
                 yield exc
 
 
-def count_articles(sources: Iterable[str | Path], *, glob: str | None = None, exclude: str | Path | None = None) -> int:
+def count_articles(sources: Iterable[str | Path], *, glob: str | None = None,
+                   exclude: str | Path | Iterable[str | Path] | None = None) -> int:
     """How many articles :func:`iter_articles` will yield (records counted by line or list length)."""
     total = 0
-    for found in _files(sources, glob, Path(exclude) if exclude is not None else None):
+    for found in _files(sources, glob, _excluded(exclude)):
         if isinstance(found, ArticleError):
             total += 1
             continue
@@ -292,6 +377,14 @@ def count_articles(sources: Iterable[str | Path], *, glob: str | None = None, ex
         except (OSError, ValueError):
             total += 1
     return total
+
+
+def _excluded(exclude: str | Path | Iterable[str | Path] | None) -> list[Path]:
+    if exclude is None:
+        return []
+    if isinstance(exclude, (str, os.PathLike)):
+        return [Path(exclude)]
+    return [Path(p) for p in exclude]
 
 
 def _record_list(data: Any) -> list[Any] | None:
@@ -348,14 +441,10 @@ def _from_record(record: Any, fallback_id: str, where: str, source_path: str) ->
     text = _first(record, _TEXT_FIELDS)
     if not isinstance(text, str):
         return ArticleError(f"{where} has no text field ({', '.join(_TEXT_FIELDS)}).", article_id=article_id)
-    published = _first(record, _DATE_FIELDS)
-    try:
-        date = dt.date.fromisoformat(str(published)[:10]) if published else None
-    except ValueError:
-        return ArticleError(f"{where} has a date that is not ISO 8601: {published!r}.", article_id=article_id)
+    published = _first(record, _DATE_FIELDS)  # read by article_from_text: an unreadable one is a note
     title = _first(record, _TITLE_FIELDS)
     try:
-        return article_from_text(text, id=article_id, title=str(title) if title else None, published=date,
+        return article_from_text(text, id=article_id, title=str(title) if title else None, published=published,
                                  source_path=source_path)
     except ArticleError as exc:
         exc.article_id = article_id

@@ -73,6 +73,9 @@ class FolderReport:
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
     interrupted: bool = False
+    skipped_folders: list[tuple[Path, str]] = field(default_factory=list)
+    """Folders met in the walk that hold no articles (this run's output or fixtures, an earlier run's output,
+    a report site), each with why."""
 
     @property
     def failed(self) -> int:
@@ -144,6 +147,8 @@ class _Run:
             return None
         article = item
         base = self._base(article.id, article.content_hash)
+        if article.notes:  # what the loader could not take as given (an unreadable date) goes on every line
+            base["notes"] = list(article.notes)
         where = article.source_path or article.id
         document = id_path(article.id, ".json")
         # Keyed by the document's path in lower case: ids differing only in case would share one file on
@@ -215,10 +220,12 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
     out = Path(out)
     _remove_stale_temporaries(out)
     run = _Run(summarizer, out, resume=resume, prices=prices, progress=progress)
-    run.report.total = count_articles(sources, glob=glob, exclude=out)
+    exclude = [out, summarizer.settings.fixtures]  # what this run writes is never read back as articles
+    run.report.total = count_articles(sources, glob=glob, exclude=exclude)
     if progress is not None:
         progress.start(run.report.total)
-    items = iter_articles(sources, glob=glob, exclude=out)
+    items = iter_articles(sources, glob=glob, exclude=exclude,
+                          on_skip=lambda folder, why: run.report.skipped_folders.append((folder, why)))
     try:
         if workers > 1:
             from .workers import run_in_processes

@@ -20,12 +20,14 @@ so ``summarize --help`` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 
 from . import __version__
 
 TYPE_CHECKING = False  # neither typing, json nor pathlib is imported before a command needs it
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
     from typing import Any
 
@@ -57,11 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     run = sub.add_parser("run", help="summarize article files or folders",
-                         description="Summarize article files (.txt, .md; .json/.jsonl records) or every such "
-                                     "file in folders, concurrently, with a ledger and resume.")
+                         description="Summarize article files (.txt, .md, .html, .htm; .json/.jsonl records) or every "
+                                     "such file in folders, concurrently, with a ledger and resume.")
     run.add_argument("paths", nargs="+", metavar="PATH")
     run.add_argument("--out", default="out", help="folder for the JSON summaries and ledger (default: ./out)")
-    run.add_argument("--glob", help="only files matching this pattern, e.g. '**/*.txt' (default: all article files)")
+    run.add_argument("--glob", help="only files matching this pattern, relative to each folder, as Path.glob reads it: "
+                                        "'**/*.txt' takes a.txt and x/y/a.txt (default: all article files)")
     run.add_argument("--concurrency", type=int, default=8, help="articles in flight at once (default: 8)")
     run.add_argument("--workers", type=int, default=1,
                      help="processes sharing the concurrency, for runs bound by this machine's CPU (default: 1)")
@@ -155,16 +158,23 @@ def _run(args: argparse.Namespace) -> int:
                             rpm=args.rpm, tpm=args.tpm)
     progress = RichProgress(enabled=not args.quiet)
     try:
-        report = summarizer.summarize_folder(args.paths, args.out, glob=args.glob, concurrency=args.concurrency,
-                                             resume=not args.no_resume, prices=_prices(args.prices), progress=progress,
-                                             workers=args.workers)
+        with _article_warnings(quiet=args.quiet):
+            report = summarizer.summarize_folder(args.paths, args.out, glob=args.glob, concurrency=args.concurrency,
+                                                 resume=not args.no_resume, prices=_prices(args.prices),
+                                                 progress=progress, workers=args.workers)
     except KeyboardInterrupt:
         done = progress.report.finished if progress.report else 0
         print(f"summarize: interrupted after {done} article(s); finished work is saved in {args.out}/. "
               "Run the same command again to resume.", file=sys.stderr)
         return 130
+    if report.skipped_folders:
+        shown = "; ".join(f"{folder} ({why})" for folder, why in report.skipped_folders[:10])
+        more = f"; and {len(report.skipped_folders) - 10} more" if len(report.skipped_folders) > 10 else ""
+        print(f"summarize: skipped {len(report.skipped_folders)} folder(s) that hold no articles: {shown}{more}",
+              file=sys.stderr)
     if report.total == 0:
-        print(f"summarize: no articles (.txt, .md, .json, .jsonl) in {', '.join(map(str, args.paths))}", file=sys.stderr)
+        print(f"summarize: no articles (.txt, .md, .html, .htm, .json, .jsonl) in {', '.join(map(str, args.paths))}",
+              file=sys.stderr)
         return 2
     if not args.quiet:
         _table(report, summarizer)
@@ -175,6 +185,30 @@ def _run(args: argparse.Namespace) -> int:
     if report.failed > 50:
         print(f"... and {report.failed - 50} more failures: see {args.out}/ledger.jsonl", file=sys.stderr)
     return 0 if report.ok else 1
+
+
+@contextlib.contextmanager
+def _article_warnings(*, quiet: bool) -> Iterator[None]:
+    """Show what the loader notes about an article (an unreadable date) as one plain line on standard error
+    while a run lasts; nothing with --quiet (the notes are in the documents and the ledger either way)."""
+    import warnings
+
+    from .articles import ArticleWarning
+
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", ArticleWarning)
+        else:
+            show = warnings.showwarning
+
+            def one_line(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
+                if issubclass(category, ArticleWarning):
+                    print(f"summarize: warning: {message}", file=sys.stderr)
+                else:
+                    show(message, category, *args, **kwargs)
+
+            warnings.showwarning = one_line
+        yield
 
 
 def _table(report: Any, summarizer: Any) -> None:

@@ -7,8 +7,9 @@ Terms:
 - **result**: a :class:`SummaryResult`: the summary with the article it belongs to and what making it
   cost (attempts, tokens, seconds). :meth:`Summarizer.summarize` returns just the summary.
 - **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`): the
-  article (with its text, so spans can be checked and shown without the source file), the summary and
-  how it was made. Versioned by ``"format"``.
+  article (with its text, so spans can be checked and shown without the source file; its ``notes``, such
+  as an unreadable date; and the boilerplate lines ``removed`` from its end, each ``{"text", "reason"}``),
+  the summary and how it was made. Versioned by ``"format"``; fields added since are optional to readers.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ __all__ = ["DOCUMENT_FORMAT", "Source", "Summarizer", "SummaryResult"]
 
 #: Version of the output document written per article.
 DOCUMENT_FORMAT = 1
-_PATH_SUFFIXES = (".txt", ".md", ".text", ".json", ".jsonl", ".html")
+_PATH_SUFFIXES = (".txt", ".md", ".text", ".json", ".jsonl", ".html", ".htm")
 
 Source = Article | str | os.PathLike[str]
 
@@ -69,6 +70,9 @@ class SummaryResult:
                 "encoding": a.encoding,
                 "content_hash": a.content_hash,
                 "text": a.text,
+                # Added in place (format 1 still): readers treat a missing list as empty.
+                "notes": list(a.notes),
+                "removed": [r.to_dict() for r in a.removed],
             },
             "summary": self.summary.model_dump(mode="json"),
             "run": {

@@ -52,7 +52,7 @@ class PromptTemplate:
         glossary = {"event_types": EventType.glossary(), "event_statuses": EventStatus.glossary()}
         fields = {
             "article_id": article.id,
-            "published": article.published.isoformat() if article.published else "unknown",
+            "published": _published(article),
             "title": article.title or "none",
             # The article is fenced as data: tags inside it that could close the fence are defused.
             "text": _FENCE.sub(lambda m: m.group().replace("<", "‹").replace(">", "›"), article.text),
@@ -63,6 +63,15 @@ class PromptTemplate:
         except (KeyError, ValueError) as exc:
             raise ConfigurationError(f"Prompt template {self.path} has an unknown or malformed placeholder: {exc}.") from exc
         return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+
+def _published(article: Article) -> str:
+    """The publication date as the prompt gives it: a day as ``2024-07-17`` (the seeds' requests depend on
+    it); a year or month says so, so that the model does not resolve "Saturday" against an invented day."""
+    date = article.published
+    if date is None:
+        return "unknown"
+    return date.isoformat() if date.precision == "day" else f"{date.isoformat()} (only the {date.precision} is known)"
 
 
 def prompt_dirs() -> list[Path]:

@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
+from .dates import PartialDate
 from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, whole_quotation
 
 __all__ = [
@@ -126,10 +127,19 @@ _PAST_STATUSES = {EventStatus.REPORTED, EventStatus.ALLEGED, EventStatus.CONFIRM
 
 @dataclass(frozen=True)
 class GroundingContext:
-    """What validators check an answer against: the article's text and its publication date."""
+    """What validators check an answer against: the article's text and its publication date.
+
+    ``published`` may be known to the year or month only (a :class:`~summarize.dates.PartialDate`); a
+    :class:`datetime.date` given here is taken as known to the day.
+    """
 
     text: str
-    published: dt.date | None = None
+    published: PartialDate | dt.date | None = None
+
+    @property
+    def publication(self) -> PartialDate | None:
+        """``published`` as a partial date (a ``date`` is known to the day)."""
+        return PartialDate.of(self.published) if self.published is not None else None
 
     def ground(self, fragment: str, what: str) -> Span:
         """The span of ``fragment``, or a ``ValueError`` that tells the model what to fix."""
@@ -187,7 +197,7 @@ class TimeRef(_Model):
         if not _PARTIAL_DATE.match(self.date):
             raise ValueError(f"date '{self.date}' must be YYYY, YYYY-MM or YYYY-MM-DD")
         try:
-            dt.date.fromisoformat((self.date + "-01-01")[:10])
+            PartialDate.from_iso(self.date)
         except ValueError:
             raise ValueError(f"date '{self.date}' is not a real calendar date") from None
         expected = _PRECISION_OF_LENGTH[len(self.date)]
@@ -197,7 +207,7 @@ class TimeRef(_Model):
 
     def earliest(self) -> dt.date | None:
         """The first day the date can mean (``2020`` → 2020-01-01)."""
-        return dt.date.fromisoformat((self.date + "-01-01")[:10]) if self.date else None
+        return PartialDate.from_iso(self.date).earliest() if self.date else None
 
 
 class Entity(_Model):
@@ -234,10 +244,12 @@ class Event(_Model):
             return self
         self.evidence_span = ctx.ground(self.evidence, "The evidence")
         day = self.when.earliest() if self.when else None
-        if day and ctx.published and self.status in _PAST_STATUSES and day > ctx.published:
+        published = ctx.publication
+        # Only a date that cannot fall on or before the last day the publication date can mean is "after" it.
+        if day and published and self.status in _PAST_STATUSES and day > published.latest():
             raise ValueError(
                 f"the event is {self.status.value} (in the past) but its date {self.when.date} "  # type: ignore[union-attr]
-                f"is after the article's publication date {ctx.published.isoformat()}; fix the date or the status"
+                f"is after the article's publication date {published.isoformat()}; fix the date or the status"
             )
         return self
 
@@ -305,8 +317,13 @@ class ArticleSummary(_Model):
     @model_validator(mode="after")
     def _check_references(self, info: ValidationInfo) -> ArticleSummary:
         ctx = _context(info)
-        if ctx is not None and ctx.published is not None:
-            self.published = ctx.published  # the article's own date wins over the model's reading of it
+        published = ctx.publication if ctx is not None else None
+        if published is not None:
+            # The article's own date wins over the model's reading of it. Known only to the year or month,
+            # it leaves the model's day when that day falls inside it (read from the text), else no day.
+            day = published.as_date()
+            if day is not None or self.published is None or not published.contains(self.published):
+                self.published = day
         known = {n.casefold() for e in self.entities for n in e.names()}
         problems: list[str] = []
 
