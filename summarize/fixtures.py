@@ -18,9 +18,14 @@ Terms:
 - **labels**: the pipeline tells the transport which article, prompt and attempt a request belongs
   to through ``X-Summarize-*`` request headers; the transport strips them before anything leaves.
 
-Headers are never stored, so no API key can reach a fixture. Readability: a JSON document held in a
-string (a model's answer, a tool call's arguments) is stored decoded as ``{"$json": ..., "$style": ...}``
-when re-encoding it in that style gives back the very same string; replay restores it exactly.
+Headers are never stored, and every credential the store knows of (its
+:class:`~summarize.redaction.Secrets`: the key, base URL and proxy credentials) is replaced by
+``[redacted]`` in whatever a fixture holds, so no credential reaches a fixture even when a server
+echoes one. The key is computed before that, over the request as sent.
+
+Readability: a JSON document held in a string (a model's answer, a tool call's arguments) is stored
+decoded as ``{"$json": ..., "$style": ...}`` when re-encoding it in that style gives back the very same
+string; replay restores it exactly.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import httpx
 from .errors import ReplayMissError
 from .files import write_json_atomic
 from .network import LayeredTransport
+from .redaction import Secrets
 
 __all__ = [
     "FORMAT",
@@ -131,10 +137,14 @@ def _origin(url: httpx.URL) -> str:
 
 
 class FixtureStore:
-    """The fixtures folder: one sub-folder per article, one JSON file per exchange."""
+    """The fixtures folder: one sub-folder per article, one JSON file per exchange.
 
-    def __init__(self, root: str | Path) -> None:
+    ``secrets`` are replaced in everything :meth:`save` writes (see the module docstring).
+    """
+
+    def __init__(self, root: str | Path, secrets: Secrets | None = None) -> None:
         self.root = Path(root)
+        self.secrets = secrets or Secrets()
 
     def path_for(self, article: str, key: str) -> Path:
         """Where the exchange with ``key`` for ``article`` is (or would be) stored."""
@@ -166,7 +176,7 @@ class FixtureStore:
 
     def save(self, *, body: dict[str, Any], labels: dict[str, str], request: httpx.Request, status: int,
              response_body: Any, provenance: dict[str, Any]) -> Path:
-        """Write one exchange. Only the body and the labels are kept; never a header."""
+        """Write one exchange. Only the body and the labels are kept, never a header, and no secret."""
         key = request_key(body)
         article = labels.get(HEADER_ARTICLE) or "_unlabelled"
         data = {
@@ -180,7 +190,7 @@ class FixtureStore:
             "response": {"status": status, "body": readable(response_body)},
         }
         path = self.path_for(article, key)
-        write_json_atomic(path, data)
+        write_json_atomic(path, self.secrets.scrub(data))
         return path
 
 
@@ -190,12 +200,13 @@ class FixtureTransport(LayeredTransport):
     ``inner`` is the transport that reaches the server (default: a real HTTP transport of the
     matching kind); it is never used in ``replay`` mode. ``provenance`` overrides what recorded
     fixtures say of their origin (the authoring tool marks its fixtures ``authored`` this way).
+    ``secrets`` are kept out of the fixtures written (when ``store`` is a folder, not a store).
     """
 
     def __init__(self, store: FixtureStore | str | Path, mode: Mode | str = Mode.REPLAY, *,
                  inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-                 provenance: dict[str, Any] | None = None) -> None:
-        self.store = store if isinstance(store, FixtureStore) else FixtureStore(store)
+                 provenance: dict[str, Any] | None = None, secrets: Secrets | None = None) -> None:
+        self.store = store if isinstance(store, FixtureStore) else FixtureStore(store, secrets)
         self.mode = Mode(mode)
         self.inner = inner
         self.provenance = provenance
