@@ -1,6 +1,6 @@
 """Credentials never land anywhere: not the key, not a base URL's or a proxy's user and password.
 
-Every test runs the real client against a loopback server (real HTTP) and then scans every file the run
+The run tests drive the real client against a loopback server (real HTTP), then scan every file the run
 wrote (fixtures, documents, ledger, HTML report), everything it printed and every log record, at DEBUG
 level, for any 12-character piece of each credential: a credential cut in half by a clip must not leak
 either. A server (or a proxy) echoes the credentials it received, in answers and in errors.
@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,23 +26,7 @@ from summarize.redaction import Secrets, clip, redact
 from summarize.translate import translate
 
 from .conftest import FAKE_KEY, write_synthetic_articles
-
-PIECE = 12
-
-
-def leaks(secrets: Iterable[str], *, folders: Iterable[Path] = (), texts: Iterable[str] = ()) -> list[str]:
-    """Every place where a :data:`PIECE`-character piece of a secret appears: ``path: piece`` for files
-    under ``folders`` (all of them, hidden ones included), ``text #n: piece`` for ``texts``."""
-    pieces = {s[i:i + PIECE] for s in secrets for i in range(len(s) - PIECE + 1)}
-    assert pieces, "secrets shorter than a piece cannot be checked"
-    found = []
-    for folder in folders:
-        for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
-            data = path.read_bytes()
-            found += [f"{path}: {piece}" for piece in sorted(pieces) if piece.encode() in data]
-    for n, text in enumerate(texts):
-        found += [f"text #{n}: {piece}" for piece in sorted(pieces) if piece in text]
-    return found
+from .leaks import PIECE, leaks
 
 
 def _cli(capfd: pytest.CaptureFixture[str], *args: Any) -> tuple[int, str]:
