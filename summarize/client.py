@@ -11,7 +11,9 @@ Terms:
   none of them is mistaken for a validation problem and reasked.
 
 Every exception from openai, instructor or httpx is translated into :mod:`summarize.errors` as it
-leaves this module (:mod:`summarize.translate`), with the key redacted (:mod:`summarize.redaction`).
+leaves this module (:mod:`summarize.translate`), with the credentials redacted (:mod:`summarize.redaction`):
+the client's :class:`~summarize.redaction.Secrets` (key, base URL and proxy credentials) are handed to the
+transport that receives answers, to the fixture store and to error translation.
 The openai SDK's own retries are off (``max_retries=0``) so that retries never stack: transient
 failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`.
 """
@@ -41,7 +43,7 @@ from .errors import (
 from .fixtures import FixtureTransport, label_headers
 from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
-from .redaction import redact_logs
+from .redaction import RedactingTransport, Secrets, clip, redact_logs
 from .schema import GROUNDING, ArticleSummary, GroundingContext, _cached_schema
 from .translate import causes, translate
 
@@ -213,6 +215,7 @@ class _Call:
     article_id: str
     prompt_id: str
     usage: Usage
+    secrets: Secrets
     initial: int = 0
     seen: int = 0
     grown: bool = False  # the output budget was already raised once after a truncation
@@ -237,15 +240,12 @@ class _Call:
             self.usage.attempts += 1
             raise ProviderError(
                 f"The server answered with a body that is not a chat completion ({type(exc).__name__}: "
-                f"{_clip(raw.http_response.text)!r}). Check the base URL; if it points at a proxy, check the proxy."
+                f"{clip(raw.http_response.text, 120, self.secrets)!r}). Check the base URL; if it points at a proxy, "
+                "check the proxy."
             ) from exc
         self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1")
         _check_completion(completion)
         return completion
-
-
-def _clip(text: str, n: int = 120) -> str:
-    return text if len(text) <= n else text[:n] + "..."
 
 
 _CALL: ContextVar[_Call] = ContextVar("summarize_call")
@@ -263,6 +263,8 @@ class ModelClient:
         self._transports: list[FixtureTransport] = []
         #: Shared by every request this client sends: rate budgets and the pause a 429 imposes.
         self.limiter = RateLimiter(settings.rpm, settings.tpm)
+        #: The credentials of this configuration, removed from every answer, fixture, message and log record.
+        self.secrets = Secrets.configured(settings.api_key, settings.base_url)
         #: What recorded fixtures say of their origin; None means "recorded from the server".
         self.provenance: dict[str, Any] | None = None
 
@@ -275,7 +277,8 @@ class ModelClient:
     def _transport(self) -> FixtureTransport:
         s = self.settings
         network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff))
-        transport = FixtureTransport(s.fixtures, s.mode, inner=network, provenance=self.provenance)
+        transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
+                                     provenance=self.provenance, secrets=self.secrets)
         self._transports.append(transport)
         return transport
 
@@ -288,7 +291,7 @@ class ModelClient:
         import openai
 
         _check_async_validators_once()
-        redact_logs(self.settings.api_key)
+        redact_logs(self.secrets)
         mode_name, _ = _request_options(self.settings.output_mode)
         mode = getattr(instructor.Mode, mode_name)
         if is_async:
@@ -392,12 +395,12 @@ class ModelClient:
         # The grounding context reaches the validators through a context variable, not instructor's
         # ``context=``: instructor renders messages as Jinja templates whenever that is given, and an
         # article containing "{{" or "{%" must stay data.
-        call = _Call(article_id, prompt_id, usage, initial=len(messages))
+        call = _Call(article_id, prompt_id, usage, self.secrets, initial=len(messages))
         tokens = _CALL.set(call), RETRY_LOG.set(retried), GROUNDING.set(context)
         try:
             yield usage
         except Exception as exc:
-            error = translate(exc, article_id, usage, secret=s.api_key)
+            error = translate(exc, article_id, usage, secrets=self.secrets)
             error.usage = usage
             raise error from exc
         finally:

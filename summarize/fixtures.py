@@ -22,9 +22,14 @@ Terms:
   Their values are percent-encoded UTF-8 (:func:`label_headers`), since a header carries only ASCII:
   any id travels, and the fixture stores it decoded, readable.
 
-Headers are never stored, so no API key can reach a fixture. Readability: a JSON document held in a
-string (a model's answer, a tool call's arguments) is stored decoded as ``{"$json": ..., "$style": ...}``
-when re-encoding it in that style gives back the very same string; replay restores it exactly.
+Headers are never stored, and every credential the store knows of (its
+:class:`~summarize.redaction.Secrets`: the key, base URL and proxy credentials) is replaced by
+``[redacted]`` in whatever a fixture holds, so no credential reaches a fixture even when a server
+echoes one. The key is computed before that, over the request as sent.
+
+Readability: a JSON document held in a string (a model's answer, a tool call's arguments) is stored
+decoded as ``{"$json": ..., "$style": ...}`` when re-encoding it in that style gives back the very same
+string; replay restores it exactly.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from .errors import ReplayMissError
 from .files import write_json_atomic
 from .idpath import IdPathError, id_path
 from .network import LayeredTransport
+from .redaction import Secrets
 
 __all__ = [
     "FORMAT",
@@ -153,10 +159,14 @@ def _origin(url: httpx.URL) -> str:
 
 
 class FixtureStore:
-    """The fixtures folder: one sub-folder per article, one JSON file per exchange."""
+    """The fixtures folder: one sub-folder per article, one JSON file per exchange.
 
-    def __init__(self, root: str | Path) -> None:
+    ``secrets`` are replaced in everything :meth:`save` writes (see the module docstring).
+    """
+
+    def __init__(self, root: str | Path, secrets: Secrets | None = None) -> None:
         self.root = Path(root)
+        self.secrets = secrets or Secrets()
 
     def path_for(self, article: str, key: str) -> Path:
         """Where the exchange with ``key`` for ``article`` is (or would be) stored."""
@@ -200,7 +210,7 @@ class FixtureStore:
 
     def save(self, *, body: dict[str, Any], labels: dict[str, str], request: httpx.Request, status: int,
              response_body: Any, provenance: dict[str, Any]) -> Path:
-        """Write one exchange. Only the body and the labels are kept; never a header."""
+        """Write one exchange. Only the body and the labels are kept, never a header, and no secret."""
         key = request_key(body)
         article = labels.get(HEADER_ARTICLE) or "_unlabelled"
         data = {
@@ -214,7 +224,7 @@ class FixtureStore:
             "response": {"status": status, "body": readable(response_body)},
         }
         path = self.path_for(article, key)
-        write_json_atomic(path, data)
+        write_json_atomic(path, self.secrets.scrub(data))
         return path
 
 
@@ -224,12 +234,13 @@ class FixtureTransport(LayeredTransport):
     ``inner`` is the transport that reaches the server (default: a real HTTP transport of the
     matching kind); it is never used in ``replay`` mode. ``provenance`` overrides what recorded
     fixtures say of their origin (the authoring tool marks its fixtures ``authored`` this way).
+    ``secrets`` are kept out of the fixtures written (when ``store`` is a folder, not a store).
     """
 
     def __init__(self, store: FixtureStore | str | Path, mode: Mode | str = Mode.REPLAY, *,
                  inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-                 provenance: dict[str, Any] | None = None) -> None:
-        self.store = store if isinstance(store, FixtureStore) else FixtureStore(store)
+                 provenance: dict[str, Any] | None = None, secrets: Secrets | None = None) -> None:
+        self.store = store if isinstance(store, FixtureStore) else FixtureStore(store, secrets)
         self.mode = Mode(mode)
         self.inner = inner
         self.provenance = provenance

@@ -8,6 +8,8 @@ Terms:
 - **script**: the replies, used in order; when it runs out, ``default`` answers (a 500 if none).
 - **seen**: every request the server received, as :class:`Seen` (path, headers, JSON body, arrival time
   and the status answered), so tests can count requests and check what left the client.
+- **echo**: a reply with ``echo=True`` puts the request's headers into its body: each ``{Header-Name}``
+  becomes that header's value, as a misbehaving server or proxy does (``"{Authorization}"``).
 - **latency**: seconds every answer waits; **rate_limit**: requests per second allowed over any sliding
   one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot frees.
 - **in flight**: requests being handled at once; ``max_in_flight`` is the most seen.
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +50,8 @@ class Reply:
     """Close the connection instead of answering."""
     fault: str | None = None
     """The injected fault this reply carries (see :mod:`summarize.faults`), for the record in ``seen``."""
+    echo: bool = False
+    """Put the request's headers into the body (see the module docstring)."""
 
 
 @dataclass
@@ -204,6 +209,8 @@ class LoopbackServer:
         if isinstance(reply.body, bytes):  # sent as it is: an encoded body, or a broken one
             return web.Response(status=reply.status, body=reply.body, headers={"Content-Type": "application/json", **reply.headers})
         text = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
+        if reply.echo:
+            text = _echoed(text, request.headers)
         return web.Response(status=reply.status, text=text, headers=reply.headers, content_type="application/json")
 
     def start(self) -> LoopbackServer:
@@ -248,6 +255,16 @@ class LoopbackServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z][A-Za-z0-9-]*)\}")
+
+
+def _echoed(text: str, headers: Any) -> str:
+    """``text`` with each ``{Header-Name}`` replaced by that request header's value (JSON-escaped, so a JSON
+    body stays JSON); names the request did not carry are left as they are."""
+    return _PLACEHOLDER.sub(lambda m: json.dumps(headers[m.group(1)])[1:-1] if m.group(1) in headers else m.group(0),
+                            text)
 
 
 def main(argv: list[str] | None = None) -> None:

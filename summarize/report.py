@@ -37,6 +37,7 @@ from .errors import ConfigurationError
 from .files import write_text_atomic
 from .idpath import IdPathError, id_filename
 from .ledger import LEDGER_NAME, Ledger
+from .redaction import clip
 
 __all__ = ["Row", "load_rows", "page_names", "write_report"]
 
@@ -198,7 +199,7 @@ def _remove_stale_pages(folder: Path, current: set[str]) -> None:
 
 
 def _cut(message: str) -> str:
-    return message if len(message) <= MESSAGE_LIMIT else message[: MESSAGE_LIMIT - 1] + "…"
+    return clip(message, MESSAGE_LIMIT)  # redacted before it is cut (a ledger of an older version may hold a credential)
 
 
 def _write_text(path: Path, text: str) -> None:

@@ -3,7 +3,8 @@
 The most specific cause wins: an error this library raised itself (a refusal, a truncation, a replay
 miss), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx), a timeout or a failed
 connection, then a validation failure (the answer stayed invalid after every reask). Every message is
-redacted (:mod:`summarize.redaction`): a server may echo the request, key included.
+redacted (:mod:`summarize.redaction`): a server may echo the request, key included. What the server
+said is redacted before it is clipped, never after: a clip through a secret would leave its first part.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .errors import AuthenticationError, InvalidOutputError, ProviderError, SummarizeError
-from .redaction import redact
+from .redaction import Secrets, clip
 
 if TYPE_CHECKING:
     from .client import Usage
@@ -32,17 +33,19 @@ def causes(exc: BaseException) -> list[BaseException]:
     return seen
 
 
-def translate(exc: Exception, article_id: str, usage: Usage, *, secret: str | None = None) -> SummarizeError:
-    """The most specific :class:`SummarizeError` for an exception from the client stack, with the API key
-    and any bearer token removed from its message (servers and proxies sometimes echo the request)."""
-    error = _most_specific(exc, article_id, usage)
-    clean = redact(str(error), secret)
+def translate(exc: Exception, article_id: str, usage: Usage, *, secrets: Secrets | None = None) -> SummarizeError:
+    """The most specific :class:`SummarizeError` for an exception from the client stack, with ``secrets``
+    and anything that looks like a credential removed from its message (servers and proxies sometimes
+    echo the request)."""
+    secrets = secrets or Secrets()
+    error = _most_specific(exc, article_id, usage, secrets)
+    clean = secrets.redact(str(error))
     if clean != str(error):
         error.args = (clean, *error.args[1:])
     return error
 
 
-def _most_specific(exc: Exception, article_id: str, usage: Usage) -> SummarizeError:
+def _most_specific(exc: Exception, article_id: str, usage: Usage, secrets: Secrets) -> SummarizeError:
     import openai
     from pydantic import ValidationError
 
@@ -53,7 +56,7 @@ def _most_specific(exc: Exception, article_id: str, usage: Usage) -> SummarizeEr
             return cause
     for cause in chain:
         if isinstance(cause, openai.APIStatusError):
-            return _from_status(cause, article_id)
+            return _from_status(cause, article_id, secrets)
         if isinstance(cause, openai.APITimeoutError):
             return ProviderError("The request timed out. The server may be overloaded; try again or raise the timeout.", article_id=article_id)
         if isinstance(cause, openai.APIConnectionError):
@@ -79,9 +82,9 @@ def _problems(exc: BaseException) -> list[str]:
     return [str(exc)]
 
 
-def _from_status(exc: Any, article_id: str) -> SummarizeError:
+def _from_status(exc: Any, article_id: str, secrets: Secrets) -> SummarizeError:
     status = exc.status_code
-    detail = _server_message(exc)
+    detail = _server_message(exc, secrets)
     advice = {
         401: "The server rejected the API key: check OPENAI_API_KEY.",
         403: "The key is not allowed to use this model or endpoint.",
@@ -93,12 +96,12 @@ def _from_status(exc: Any, article_id: str) -> SummarizeError:
     return cls(f"HTTP {status}: {advice}" + (f" Server said: {detail}" if detail else ""), status=status, article_id=article_id)
 
 
-def _server_message(exc: Any) -> str:
+def _server_message(exc: Any, secrets: Secrets) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and isinstance(body.get("error"), dict):
         body = body["error"]
     msg = body.get("message") if isinstance(body, dict) else None
-    return str(msg)[:300] if msg else ""
+    return clip(str(msg), 300, secrets) if msg else ""
 
 
 def _at(error: Any) -> str:

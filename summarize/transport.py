@@ -128,6 +128,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             self._proxies[origin] = _env_proxy(url)
         proxy, proxy_headers = self._proxies[origin]
         headers = request.headers.multi_items()
+        if url.userinfo:
+            # httpx already sent the URL's credentials as the Authorization header, and httpcore ignores
+            # them in the URL; aiohttp refuses a request that carries both.
+            url = url.copy_with(userinfo=b"")
         if proxy_headers and url.scheme == "http":  # no tunnel: the proxy reads the request's own headers
             headers += proxy_headers.items()
         with _as_httpx_errors(request):
