@@ -56,6 +56,7 @@ _EXPORTS = {
     "SummaryResult": "pipeline",
     "TimeRef": "schema",
     "TruncatedOutputError": "errors",
+    "WrittenSite": "report_files",
     "article_from_text": "articles",
     "build_timeline": "timeline",
     "load_article": "articles",
@@ -101,6 +102,7 @@ __all__ = [
     "SummaryResult",
     "TimeRef",
     "TruncatedOutputError",
+    "WrittenSite",
     "__version__",
     "article_from_text",
     "build_timeline",
@@ -151,6 +153,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .pipeline import Summarizer, SummaryResult
     from .prompting import load_prompt
     from .report import write_report
+    from .report_files import WrittenSite
     from .schema import (
         ArticleSummary,
         Entity,

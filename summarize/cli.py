@@ -274,9 +274,20 @@ def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     _paths(args, "out", "html")
-    index = write_report(args.out, args.html)
-    print(f"Report written: {index}")
+    site = write_report(args.out, args.html)
+    print(f"Report written: {site.index}")
+    if site.removed:
+        print(f"Removed {len(site.removed)} file(s) an earlier report wrote and this one no longer does: "
+              f"{_listed(site.removed, args.html)}")
+    if site.kept:
+        print(f"Kept {len(site.kept)} file(s) an earlier report wrote and this one no longer does, as they changed "
+              f"since: {_listed(site.kept, args.html)}")
     return 0
+
+
+def _listed(paths: tuple[Path, ...], root: Path, shown: int = 10) -> str:
+    names = [p.relative_to(root).as_posix() for p in paths[:shown]]
+    return ", ".join(names) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
 
 
 def main(argv: list[str] | None = None) -> int:
