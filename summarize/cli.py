@@ -206,14 +206,12 @@ def _table(report: Any, summarizer: Any) -> None:
 
 
 def _fixtures(args: argparse.Namespace) -> int:
-    import json
-
-    from .authoring import author_fixtures, rekey_fixtures
+    from .authoring import author_fixtures, load_answers, rekey_fixtures
 
     _paths(args, "paths", "article", "answers")
 
     if args.fixtures_command == "author":
-        answers = [json.loads(p.read_text(encoding="utf-8")) for p in args.answers]
+        answers = load_answers(args.answers)
         result = author_fixtures(args.article, answers, fixtures=args.fixtures, author=args.author, note=args.note)
         print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{result.article.id}/")
         return 0
