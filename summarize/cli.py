@@ -20,16 +20,49 @@ so ``summarize --help`` starts fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
-from . import __version__
+from . import __version__, bounds
 
 TYPE_CHECKING = False  # neither typing, json nor pathlib is imported before a command needs it
 if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from .bounds import Bound
+
 __all__ = ["main"]
+
+#: The exit status of a command whose standard output was closed early (``summarize schema | head -1``):
+#: 128 + SIGPIPE, what a shell reports for a program ended by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse without abbreviated options (``--output`` is an error, never ``--output-mode``); its
+    sub-command parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
+def _option(bound: Bound) -> Any:
+    """An argparse ``type=`` for a numeric option: a value outside ``bound`` is a usage error (exit status 2)
+    that says what is expected, before anything runs."""
+
+    def parse(text: str) -> int | float:
+        try:
+            return bound.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+_COUNT, _TIMES, _POSITIVE = _option(bounds.COUNT), _option(bounds.TIMES), _option(bounds.POSITIVE)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and fixtures")
@@ -40,18 +73,18 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="fixture mode (default: auto with a key or base URL, else replay)")
     g.add_argument("--output-mode", choices=["json_schema", "tools", "json", "md_json"],
                    help="how structured output is requested (default: json_schema)")
-    g.add_argument("--max-reasks", type=int, default=2, help="reasks after an invalid answer (default: 2)")
-    g.add_argument("--retries", type=int, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
-    g.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one answer (default: 120)")
-    g.add_argument("--max-tokens", type=int, help="output budget per answer; a truncated answer is retried once with twice "
+    g.add_argument("--max-reasks", type=_TIMES, default=2, help="reasks after an invalid answer (default: 2)")
+    g.add_argument("--retries", type=_TIMES, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
+    g.add_argument("--timeout", type=_POSITIVE, default=120.0, help="seconds to wait for one answer (default: 120)")
+    g.add_argument("--max-tokens", type=_COUNT, help="output budget per answer; a truncated answer is retried once with twice "
                                                   "this (default: the server's)")
-    g.add_argument("--context-window", type=int,
+    g.add_argument("--context-window", type=_COUNT,
                    help="tokens the model accepts in all; longer articles are refused unsent (default: known for "
                         "OpenAI models, unchecked for others)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="summarize", description="Typed, source-grounded structured summaries of news articles.")
     parser.add_argument("--version", action="version", version=f"summarize {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,11 +95,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("paths", nargs="+", metavar="PATH")
     run.add_argument("--out", default="out", help="folder for the JSON summaries and ledger (default: ./out)")
     run.add_argument("--glob", help="only files matching this pattern, e.g. '**/*.txt' (default: all article files)")
-    run.add_argument("--concurrency", type=int, default=8, help="articles in flight at once (default: 8)")
-    run.add_argument("--workers", type=int, default=1,
+    run.add_argument("--concurrency", type=_COUNT, default=8, help="articles in flight at once (default: 8)")
+    run.add_argument("--workers", type=_COUNT, default=1,
                      help="processes sharing the concurrency, for runs bound by this machine's CPU (default: 1)")
-    run.add_argument("--rpm", type=float, help="at most this many requests per minute")
-    run.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    run.add_argument("--rpm", type=_POSITIVE, help="at most this many requests per minute")
+    run.add_argument("--tpm", type=_POSITIVE, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
     run.add_argument("--prices", help='JSON price table {"model": [usd_per_1M_in, usd_per_1M_out]}')
     run.add_argument("--quiet", action="store_true", help="no progress bar or table; errors only")
@@ -93,7 +126,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--pred", required=True, metavar="OUT", help="the folder `summarize run` wrote (OUT/<id>.json)")
     ev.add_argument("--gold", required=True, metavar="GOLD", help="a gold folder or file (<id>.json or <id>.ann + <id>.txt)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON on stdout instead of tables")
-    ev.add_argument("--overlap", type=float, default=0.5,
+    ev.add_argument("--overlap", type=_option(bounds.SHARE), default=0.5,
                     help="least intersection-over-union of characters for an overlap match (default: 0.5)")
     tl = sub.add_parser("timeline", help="merge a folder of summaries into one timeline and who said what",
                         description="Merge the events of a folder of summaries (written by `summarize run`) into "
@@ -176,10 +209,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _table(report: Any, summarizer: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = _console()
     s = summarizer.settings
     if report.total <= 50:
         columns = ("article", "status", "quotes", "events", "entities", "attempts", "tokens")
@@ -234,7 +266,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print_report(report)
+        print_report(report, console=_console())
     return 0
 
 def _timeline(args: argparse.Namespace) -> int:
@@ -290,6 +322,18 @@ def _listed(paths: tuple[Path, ...], root: Path, shown: int = 10) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # here, not at exit: a closed pipe must be met while it can be handled
+    except BrokenPipeError:
+        if not _silence_closed_streams():
+            raise
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     from .errors import SummarizeError
 
@@ -316,6 +360,61 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("summarize: interrupted", file=sys.stderr)
         return 130
+
+
+def _silence_closed_streams() -> bool:
+    """Point standard output and error, where their reader has gone, at the null device, so that nothing
+    (Python's own flush at exit included) writes to them again; whether either was closed.
+
+    This is what the Python documentation advises for SIGPIPE (the ``signal`` module's notes): the reader
+    of a pipe (``| head``) may stop early, and that is not an error worth a traceback. A broken pipe of
+    anything else (a worker process that died) is no such thing, so it is raised as it is.
+    """
+    closed = False
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            fd = stream.fileno()
+        except (AttributeError, OSError, ValueError):  # not a real file (captured output): not ours to silence
+            continue
+        if _reader_gone(stream, fd):
+            closed = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, fd)
+            os.close(devnull)
+    return closed
+
+
+def _reader_gone(stream: Any, fd: int) -> bool:
+    """Whether ``stream`` writes into a pipe whose reader has closed it."""
+    try:
+        stream.flush()  # what a failed write left in the buffer fails again
+    except BrokenPipeError:
+        return True
+    except (OSError, ValueError):
+        return False
+    try:  # an unbuffered stream keeps nothing to flush: ask the pipe itself
+        import select
+
+        poll = select.poll()
+        poll.register(fd, select.POLLOUT)
+        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll() (Windows)
+        return False
+
+
+def _console() -> Any:
+    """A rich Console for standard output that leaves a closed pipe to :func:`main` (exit status 141):
+    rich's own handling exits with status 1, which here means that an article failed."""
+    import errno
+
+    from rich.console import Console
+
+    class PipeConsole(Console):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            raise BrokenPipeError(errno.EPIPE, "standard output was closed")
+
+    return PipeConsole()
 
 
 if __name__ == "__main__":  # pragma: no cover
