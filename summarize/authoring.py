@@ -105,8 +105,12 @@ def _summarizer(fixtures: Path, provenance: dict[str, Any], replies: list[Any], 
 def _staged(fixtures: Path) -> Iterator[Path]:
     """A staging folder inside ``fixtures`` (see the module docstring), removed afterwards with whatever
     :func:`_commit` did not move into place."""
-    fixtures.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".authoring-", dir=fixtures))  # same file system: renames are atomic
+    try:
+        fixtures.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".authoring-", dir=fixtures))  # same file system: renames are atomic
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot write fixtures in {fixtures}: {exc.strerror or exc}. "
+                                 "Choose a writable folder with --fixtures.") from exc
     try:
         yield staging
     finally:

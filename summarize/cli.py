@@ -5,6 +5,7 @@ Commands:
 - ``summarize run PATH... [--out OUT]``: summarize files and folders concurrently, write one JSON
   document per article and a ledger to OUT, show progress, print a table. Exit status 0 when every
   article succeeded, 1 when any failed, 2 for a usage or configuration error, 130 when interrupted.
+  Every command exits 141, silently, when its standard output is closed early (``| head``).
 - ``summarize schema``: print the JSON schema sent to models.
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
 - ``summarize fixtures rekey PATH...``: carry fixtures over to the current prompt and schema.

@@ -123,3 +123,11 @@ def test_rekeying_an_answer_that_no_longer_validates_stores_nothing(fixtures: Pa
     report = rekey_fixtures([changed], fixtures=fixtures)
     assert report[SEED.stem].startswith("failed: The answer stayed invalid"), report
     assert snapshot(fixtures) == before  # neither the invalid answer under a new key nor a half sequence
+
+
+def test_a_fixtures_folder_that_cannot_be_written_is_a_clear_error(tmp_path: Path) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder", encoding="utf-8")
+    proc = author(blocked / "fixtures", answers(tmp_path, fixed=good())["fixed"])
+    assert proc.returncode == 2 and f"Cannot write fixtures in {blocked / 'fixtures'}" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
