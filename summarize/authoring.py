@@ -121,7 +121,7 @@ def _commit(staging: Path, fixtures: Path, recorded: list[Path]) -> list[Path]:
     """Move the staged fixtures into the fixtures folder, each by one atomic rename; returns where they are."""
     committed = []
     for path in recorded:
-        target = fixtures / path.relative_to(staging)
+        target = fixtures / path.resolve().relative_to(staging.resolve())
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
         committed.append(target)

@@ -107,3 +107,18 @@ def test_schema_into_a_pipe_closed_after_one_line_exits_141_without_a_traceback(
     _, err = proc.communicate(timeout=120)
     assert first == b"{\n"
     assert (proc.returncode, err.decode()) == (141, "")  # no BrokenPipeError traceback, no message
+
+
+def test_run_and_eval_into_a_pipe_whose_reader_has_gone_exit_141_and_the_work_is_saved(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    for argv in (["run", "seeds/", "--out", str(out)], ["eval", "--pred", str(out), "--gold", "tests/gold"],
+                 ["timeline", str(out)]):
+        read_end, write_end = os.pipe()
+        proc = subprocess.Popen([sys.executable, "-m", "summarize", *argv], stdout=write_end,
+                                stderr=subprocess.PIPE, cwd=ROOT, env=env)
+        os.close(write_end)
+        os.close(read_end)  # the reader is gone before the command writes anything
+        _, err = proc.communicate(timeout=120)
+        assert (proc.returncode, err.decode()) == (141, ""), argv  # not rich's exit status 1 ("an article failed")
+        assert sorted(p.stem for p in out.glob("*.json")) == [p.stem for p in SEEDS]
