@@ -21,7 +21,6 @@ so ``summarize --help`` starts fast.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from . import __version__, bounds
@@ -212,7 +211,9 @@ def _run(args: argparse.Namespace) -> int:
 def _table(report: Any, summarizer: Any) -> None:
     from rich.table import Table
 
-    console = _console()
+    from ._stdio import pipe_console
+
+    console = pipe_console()
     s = summarizer.settings
     if report.total <= 50:
         columns = ("article", "status", "quotes", "events", "entities", "attempts", "tokens")
@@ -260,6 +261,7 @@ def _fixtures(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import json
 
+    from ._stdio import pipe_console
     from .evalreport import print_report
     from .evaluate import evaluate
 
@@ -267,7 +269,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print_report(report, console=_console())
+        print_report(report, console=pipe_console())
     return 0
 
 def _timeline(args: argparse.Namespace) -> int:
@@ -329,7 +331,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sys.stdout.flush()  # here, not at exit: a closed pipe must be met while it can be handled
     except BrokenPipeError:
-        if not _silence_closed_streams():
+        from ._stdio import silence_closed_streams
+
+        if not silence_closed_streams():
             raise
         return EXIT_BROKEN_PIPE
 
@@ -361,61 +365,6 @@ def _main(argv: list[str] | None) -> int:
     except KeyboardInterrupt:
         print("summarize: interrupted", file=sys.stderr)
         return 130
-
-
-def _silence_closed_streams() -> bool:
-    """Point standard output and error, where their reader has gone, at the null device, so that nothing
-    (Python's own flush at exit included) writes to them again; whether either was closed.
-
-    This is what the Python documentation advises for SIGPIPE (the ``signal`` module's notes): the reader
-    of a pipe (``| head``) may stop early, and that is not an error worth a traceback. A broken pipe of
-    anything else (a worker process that died) is no such thing, so it is raised as it is.
-    """
-    closed = False
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            fd = stream.fileno()
-        except (AttributeError, OSError, ValueError):  # not a real file (captured output): not ours to silence
-            continue
-        if _reader_gone(stream, fd):
-            closed = True
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, fd)
-            os.close(devnull)
-    return closed
-
-
-def _reader_gone(stream: Any, fd: int) -> bool:
-    """Whether ``stream`` writes into a pipe whose reader has closed it."""
-    try:
-        stream.flush()  # what a failed write left in the buffer fails again
-    except BrokenPipeError:
-        return True
-    except (OSError, ValueError):
-        return False
-    try:  # an unbuffered stream keeps nothing to flush: ask the pipe itself
-        import select
-
-        poll = select.poll()
-        poll.register(fd, select.POLLOUT)
-        return any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0))
-    except (AttributeError, OSError, ValueError):  # no poll() (Windows)
-        return False
-
-
-def _console() -> Any:
-    """A rich Console for standard output that leaves a closed pipe to :func:`main` (exit status 141):
-    rich's own handling exits with status 1, which here means that an article failed."""
-    import errno
-
-    from rich.console import Console
-
-    class PipeConsole(Console):
-        def on_broken_pipe(self) -> None:
-            self.quiet = True
-            raise BrokenPipeError(errno.EPIPE, "standard output was closed")
-
-    return PipeConsole()
 
 
 if __name__ == "__main__":  # pragma: no cover
