@@ -154,7 +154,10 @@ def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {str(model): (float(p[0]), float(p[1])) for model, p in data.items()}
+        prices = {str(model): (float(p[0]), float(p[1])) for model, p in data.items()}
+        if wrong := [model for model, pair in prices.items() if not all(map(bounds.NON_NEGATIVE.accepts, pair))]:
+            raise ValueError(f"the prices of {', '.join(wrong)} must be finite numbers of at least 0")
+        return prices
     except (OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise ConfigurationError(f"--prices {path}: expected JSON like {{\"gpt-4o-mini\": [0.15, 0.60]}} "
                                  f"(USD per million input and output tokens): {exc}") from exc

@@ -122,3 +122,13 @@ def test_run_and_eval_into_a_pipe_whose_reader_has_gone_exit_141_and_the_work_is
         _, err = proc.communicate(timeout=120)
         assert (proc.returncode, err.decode()) == (141, ""), argv  # not rich's exit status 1 ("an article failed")
         assert sorted(p.stem for p in out.glob("*.json")) == [p.stem for p in SEEDS]
+
+
+@pytest.mark.parametrize("table", ['{"gpt-4o-mini": [-0.15, 0.6]}', '{"gpt-4o-mini": [NaN, 0.6]}',
+                                   '{"gpt-4o-mini": [0.15, Infinity]}'])
+def test_a_price_table_with_a_negative_or_infinite_price_is_refused(table: str, tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    prices = tmp_path / "prices.json"
+    prices.write_text(table, encoding="utf-8")
+    assert main(["run", str(SEEDS[0]), "--out", str(tmp_path / "out"), "--prices", str(prices), "--quiet"]) == 2
+    assert "the prices of gpt-4o-mini must be finite numbers of at least 0" in capsys.readouterr().err
