@@ -58,6 +58,7 @@ _EXPORTS = {
     "SummaryResult": "pipeline",
     "TimeRef": "schema",
     "TruncatedOutputError": "errors",
+    "WrittenSite": "report_files",
     "article_from_text": "articles",
     "build_timeline": "timeline",
     "id_path": "idpath",
@@ -106,6 +107,7 @@ __all__ = [
     "SummaryResult",
     "TimeRef",
     "TruncatedOutputError",
+    "WrittenSite",
     "__version__",
     "article_from_text",
     "build_timeline",
@@ -159,6 +161,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .pipeline import Summarizer, SummaryResult
     from .prompting import load_prompt
     from .report import write_report
+    from .report_files import WrittenSite
     from .schema import (
         ArticleSummary,
         Entity,

@@ -8,6 +8,10 @@ Terms:
   exactly what the library sends; its provenance says ``authored``, who wrote it and why.
 - **answer**: the JSON object a model would return (the fields of the schema sent to models; no spans).
   Several answers make a reask sequence: each but the last must fail validation.
+- **staging**: a sequence is recorded into a hidden folder inside the fixtures folder
+  (``.authoring-<random>``) and moved into place only once it played out as written (every answer but
+  the last failed validation, the last passed). An answer that fails validation is never stored on its
+  own, so it can never replace a good fixture of the same request. Rekeying stages the same way.
 - **rekey**: after a prompt or schema change every key changes. Rekeying replays each article's
   recorded answers, in order, through the current pipeline and records them under the new keys,
   keeping their provenance and noting the rekey.
@@ -17,18 +21,23 @@ Usage counts in authored fixtures are estimates (about four characters per token
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from .errors import SummarizeError
+from .errors import ConfigurationError, InvalidOutputError, SummarizeError
 from .fixtures import FixtureStore, Mode, restored
 from .pipeline import Summarizer, SummaryResult, as_article
 
-__all__ = ["ScriptedTransport", "author_fixtures", "completion_body", "rekey_fixtures"]
+__all__ = ["ScriptedTransport", "author_fixtures", "completion_body", "load_answers", "rekey_fixtures"]
 
 _AUTHORED_BASE_URL = "http://authored.invalid/v1"  # never contacted: the scripted transport answers
 
@@ -83,28 +92,95 @@ class ScriptedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
 def _summarizer(fixtures: Path, provenance: dict[str, Any], replies: list[Any], **options: Any) -> tuple[Summarizer, ScriptedTransport]:
     script = ScriptedTransport(replies)
+    # One attempt per prepared reply: a reask past the script would only meet its "no more replies" 500,
+    # and a scripted server has no transient failures worth retrying.
+    options.update(max_reasks=max(0, len(replies) - 1), retries=0)
     s = Summarizer(fixtures=fixtures, mode=Mode.RECORD, base_url=_AUTHORED_BASE_URL, transport=script, **options)
     # The fixture layer writes what the script answers; provenance marks it authored, not recorded.
     s._client.provenance = provenance
     return s, script
 
 
+@contextlib.contextmanager
+def _staged(fixtures: Path) -> Iterator[Path]:
+    """A staging folder inside ``fixtures`` (see the module docstring), removed afterwards with whatever
+    :func:`_commit` did not move into place."""
+    try:
+        fixtures.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".authoring-", dir=fixtures))  # same file system: renames are atomic
+    except OSError as exc:
+        raise ConfigurationError(f"Cannot write fixtures in {fixtures}: {exc.strerror or exc}. "
+                                 "Choose a writable folder with --fixtures.") from exc
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _commit(staging: Path, fixtures: Path, recorded: list[Path]) -> list[Path]:
+    """Move the staged fixtures into the fixtures folder, each by one atomic rename; returns where they are."""
+    committed = []
+    for path in recorded:
+        target = fixtures / path.resolve().relative_to(staging.resolve())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, target)
+        committed.append(target)
+    return committed
+
+
+def load_answers(paths: list[str | Path]) -> list[dict[str, Any]]:
+    """Read answer files: each holds one JSON object, the answer a model would give (the fields of
+    ``summarize schema``). Raises :class:`ConfigurationError` naming the file that is missing, unreadable,
+    not JSON or not an object."""
+    answers = []
+    for path in map(Path, paths):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigurationError(f"Answer file {path} cannot be read: {exc.strerror or exc}.") from None
+        except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+            raise ConfigurationError(f"Answer file {path} is not UTF-8 JSON ({exc}). It must hold one JSON object: "
+                                     "the answer a model would give, with the fields of `summarize schema`.") from None
+        if not isinstance(data, dict):
+            raise ConfigurationError(f"Answer file {path} holds a JSON {type(data).__name__}, not an object. It must "
+                                     "hold one JSON object: the answer a model would give, with the fields of "
+                                     "`summarize schema`.")
+        answers.append(data)
+    return answers
+
+
 def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixtures: str | Path = "fixtures",
                     author: str, note: str, **options: Any) -> SummaryResult:
     """Record authored answers for one article as fixtures; returns the accepted result.
 
-    Raises :class:`SummarizeError` if the last answer does not validate, and ``ValueError`` if an
-    earlier answer was accepted (the answers after it would never be asked for).
+    Every answer but the last must fail validation (a reask sequence) and the last must pass; only then is
+    anything written (see the module docstring), so a good fixture is never replaced by an invalid answer.
+    Raises :class:`InvalidOutputError` naming the validation problems when the last answer fails, and
+    :class:`ConfigurationError` when there is no answer or an earlier one was accepted.
     """
+    if not answers:
+        raise ConfigurationError("No answer to author: give at least one answer.")
     provenance = {"source": "authored", "author": author, "note": note,
                   "created": dt.date.today().isoformat(),
                   "usage": "estimated at about four characters per token; no model produced these tokens"}
-    s, script = _summarizer(Path(fixtures), provenance, list(answers), **options)
-    with s:
-        result = s.run(as_article(source))
-    if script.replies:
-        raise ValueError(f"Answer {len(answers) - len(script.replies)} was accepted; "
-                         f"the {len(script.replies)} answer(s) after it would never be asked for.")
+    article, root, n = as_article(source), Path(fixtures), len(answers)
+    with _staged(root) as staging:
+        s, script = _summarizer(staging, provenance, list(answers), **options)
+        try:
+            with s:
+                result = s.run(article)
+        except InvalidOutputError as exc:
+            raise InvalidOutputError(
+                f"Answer {n} of {n} fails validation, so nothing was written to {root}: "
+                + "; ".join(exc.problems or [str(exc)]).rstrip(".")
+                + ". Correct it; to record a reask, give the corrected answer after it.",
+                problems=exc.problems, article_id=article.id) from exc
+        if script.replies:
+            raise ConfigurationError(
+                f"Answer {n - len(script.replies)} of {n} was accepted, so the {len(script.replies)} answer(s) after "
+                f"it would never be asked for; nothing was written to {root}. In a reask sequence every answer "
+                "but the last must fail validation.")
+        _commit(staging, root, s._client.recorded)
     return result
 
 
@@ -121,16 +197,18 @@ def rekey_fixtures(sources: list[Any], *, fixtures: str | Path = "fixtures", **o
         bodies = [restored(data["response"]["body"]) for _, data in old]
         provenance = dict(old[-1][1].get("provenance") or {})
         provenance["rekeyed"] = dt.date.today().isoformat()
-        s, script = _summarizer(Path(fixtures), provenance, bodies, **options)
-        try:
-            with s:
-                s.run(article)
-        except SummarizeError as exc:
-            report[article.id] = f"failed: {exc}"
-            continue
-        kept = {p.resolve() for p in s._client.recorded}
+        with _staged(Path(fixtures)) as staging:
+            s, script = _summarizer(staging, provenance, bodies, **options)
+            try:
+                with s:
+                    s.run(article)
+            except SummarizeError as exc:
+                report[article.id] = f"failed: {exc}"
+                continue
+            kept = _commit(staging, Path(fixtures), s._client.recorded)
+        kept_paths = {p.resolve() for p in kept}
         for path, _ in old:
-            if path.resolve() not in kept:
+            if path.resolve() not in kept_paths:
                 path.unlink(missing_ok=True)
         report[article.id] = f"rekeyed {len(kept)} exchange(s)" + (f", {len(script.replies)} unused" if script.replies else "")
     return report

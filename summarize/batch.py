@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .articles import Article, count_articles, iter_articles
-from .errors import ArticleError, SummarizeError
+from .bounds import COUNT
+from .errors import ArticleError, ConfigurationError, SummarizeError
 from .idpath import id_path
 from .ledger import Ledger, estimate_cost, fingerprint
 from .network import IN_FLIGHT
@@ -214,8 +215,9 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
     ``workers`` > 1 spreads the articles over that many processes (see :mod:`summarize.workers`), for
     runs that are bound by this process's CPU rather than by the server.
     """
-    if concurrency < 1 or workers < 1:
-        raise ValueError("concurrency and workers must be at least 1")
+    for name, value in (("concurrency", concurrency), ("workers", workers)):
+        if problem := COUNT.check(name, value):
+            raise ConfigurationError(problem)
     sources = [Path(s) for s in sources]
     out = Path(out)
     _remove_stale_temporaries(out)

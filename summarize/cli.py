@@ -5,6 +5,7 @@ Commands:
 - ``summarize run PATH... [--out OUT]``: summarize files and folders concurrently, write one JSON
   document per article and a ledger to OUT, show progress, print a table. Exit status 0 when every
   article succeeded, 1 when any failed, 2 for a usage or configuration error, 130 when interrupted.
+  Every command exits 141, silently, when its standard output is closed early (``| head``).
 - ``summarize schema``: print the JSON schema sent to models.
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
 - ``summarize fixtures rekey PATH...``: carry fixtures over to the current prompt and schema.
@@ -23,7 +24,7 @@ import argparse
 import contextlib
 import sys
 
-from . import __version__
+from . import __version__, bounds
 
 TYPE_CHECKING = False  # neither typing, json nor pathlib is imported before a command needs it
 if TYPE_CHECKING:
@@ -31,7 +32,39 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
+    from .bounds import Bound
+
 __all__ = ["main"]
+
+#: The exit status of a command whose standard output was closed early (``summarize schema | head -1``):
+#: 128 + SIGPIPE, what a shell reports for a program ended by a closed pipe.
+EXIT_BROKEN_PIPE = 141
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse without abbreviated options (``--output`` is an error, never ``--output-mode``); its
+    sub-command parsers are of this class too."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+
+def _option(bound: Bound) -> Any:
+    """An argparse ``type=`` for a numeric option: a value outside ``bound`` is a usage error (exit status 2)
+    that says what is expected, before anything runs."""
+
+    def parse(text: str) -> int | float:
+        try:
+            return bound.parse(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
+_COUNT, _TIMES, _POSITIVE = _option(bounds.COUNT), _option(bounds.TIMES), _option(bounds.POSITIVE)
+
 
 def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and fixtures")
@@ -42,18 +75,18 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="fixture mode (default: auto with a key or base URL, else replay)")
     g.add_argument("--output-mode", choices=["json_schema", "tools", "json", "md_json"],
                    help="how structured output is requested (default: json_schema)")
-    g.add_argument("--max-reasks", type=int, default=2, help="reasks after an invalid answer (default: 2)")
-    g.add_argument("--retries", type=int, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
-    g.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for one answer (default: 120)")
-    g.add_argument("--max-tokens", type=int, help="output budget per answer; a truncated answer is retried once with twice "
+    g.add_argument("--max-reasks", type=_TIMES, default=2, help="reasks after an invalid answer (default: 2)")
+    g.add_argument("--retries", type=_TIMES, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
+    g.add_argument("--timeout", type=_POSITIVE, default=120.0, help="seconds to wait for one answer (default: 120)")
+    g.add_argument("--max-tokens", type=_COUNT, help="output budget per answer; a truncated answer is retried once with twice "
                                                   "this (default: the server's)")
-    g.add_argument("--context-window", type=int,
+    g.add_argument("--context-window", type=_COUNT,
                    help="tokens the model accepts in all; longer articles are refused unsent (default: known for "
                         "OpenAI models, unchecked for others)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="summarize", description="Typed, source-grounded structured summaries of news articles.")
     parser.add_argument("--version", action="version", version=f"summarize {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -65,11 +98,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", help="folder for the JSON summaries and ledger (default: ./out)")
     run.add_argument("--glob", help="only files matching this pattern, relative to each folder, as Path.glob reads it: "
                                         "'**/*.txt' takes a.txt and x/y/a.txt (default: all article files)")
-    run.add_argument("--concurrency", type=int, default=8, help="articles in flight at once (default: 8)")
-    run.add_argument("--workers", type=int, default=1,
+    run.add_argument("--concurrency", type=_COUNT, default=8, help="articles in flight at once (default: 8)")
+    run.add_argument("--workers", type=_COUNT, default=1,
                      help="processes sharing the concurrency, for runs bound by this machine's CPU (default: 1)")
-    run.add_argument("--rpm", type=float, help="at most this many requests per minute")
-    run.add_argument("--tpm", type=float, help="at most this many tokens per minute")
+    run.add_argument("--rpm", type=_POSITIVE, help="at most this many requests per minute")
+    run.add_argument("--tpm", type=_POSITIVE, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
     run.add_argument("--prices", help='JSON price table {"model": [usd_per_1M_in, usd_per_1M_out]}')
     run.add_argument("--quiet", action="store_true", help="no progress bar or table; errors only")
@@ -96,7 +129,7 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--pred", required=True, metavar="OUT", help="the folder `summarize run` wrote (OUT/<id>.json)")
     ev.add_argument("--gold", required=True, metavar="GOLD", help="a gold folder or file (<id>.json or <id>.ann + <id>.txt)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON on stdout instead of tables")
-    ev.add_argument("--overlap", type=float, default=0.5,
+    ev.add_argument("--overlap", type=_option(bounds.SHARE), default=0.5,
                     help="least intersection-over-union of characters for an overlap match (default: 0.5)")
     tl = sub.add_parser("timeline", help="merge a folder of summaries into one timeline and who said what",
                         description="Merge the events of a folder of summaries (written by `summarize run`) into "
@@ -124,7 +157,10 @@ def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {str(model): (float(p[0]), float(p[1])) for model, p in data.items()}
+        prices = {str(model): (float(p[0]), float(p[1])) for model, p in data.items()}
+        if wrong := [model for model, pair in prices.items() if not all(map(bounds.NON_NEGATIVE.accepts, pair))]:
+            raise ValueError(f"the prices of {', '.join(wrong)} must be finite numbers of at least 0")
+        return prices
     except (OSError, ValueError, TypeError, IndexError, AttributeError) as exc:
         raise ConfigurationError(f"--prices {path}: expected JSON like {{\"gpt-4o-mini\": [0.15, 0.60]}} "
                                  f"(USD per million input and output tokens): {exc}") from exc
@@ -212,10 +248,11 @@ def _article_warnings(*, quiet: bool) -> Iterator[None]:
 
 
 def _table(report: Any, summarizer: Any) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from ._stdio import pipe_console
+
+    console = pipe_console()
     s = summarizer.settings
     if report.total <= 50:
         columns = ("article", "status", "quotes", "events", "entities", "attempts", "tokens")
@@ -242,15 +279,13 @@ def _table(report: Any, summarizer: Any) -> None:
 
 
 def _fixtures(args: argparse.Namespace) -> int:
-    import json
-
-    from .authoring import author_fixtures, rekey_fixtures
+    from .authoring import author_fixtures, load_answers, rekey_fixtures
     from .idpath import id_path
 
     _paths(args, "paths", "article", "answers")
 
     if args.fixtures_command == "author":
-        answers = [json.loads(p.read_text(encoding="utf-8")) for p in args.answers]
+        answers = load_answers(args.answers)
         result = author_fixtures(args.article, answers, fixtures=args.fixtures, author=args.author, note=args.note)
         print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{id_path(result.article.id)}/")
         return 0
@@ -266,6 +301,7 @@ def _fixtures(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import json
 
+    from ._stdio import pipe_console
     from .evalreport import print_report
     from .evaluate import evaluate
 
@@ -273,7 +309,7 @@ def _eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        print_report(report)
+        print_report(report, console=pipe_console())
     return 0
 
 def _timeline(args: argparse.Namespace) -> int:
@@ -311,13 +347,38 @@ def _report(args: argparse.Namespace) -> int:
     from .report import write_report
 
     _paths(args, "out", "html")
-    index = write_report(args.out, args.html)
-    print(f"Report written: {index}")
+    site = write_report(args.out, args.html)
+    print(f"Report written: {site.index}")
+    if site.removed:
+        print(f"Removed {len(site.removed)} file(s) an earlier report wrote and this one no longer does: "
+              f"{_listed(site.removed, args.html)}")
+    if site.kept:
+        print(f"Kept {len(site.kept)} file(s) an earlier report wrote and this one no longer does, as they changed "
+              f"since: {_listed(site.kept, args.html)}")
     return 0
+
+
+def _listed(paths: tuple[Path, ...], root: Path, shown: int = 10) -> str:
+    names = [p.relative_to(root).as_posix() for p in paths[:shown]]
+    return ", ".join(names) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
+    try:
+        try:
+            return _main(argv)
+        finally:
+            sys.stdout.flush()  # here, not at exit: a closed pipe must be met while it can be handled
+    except BrokenPipeError:
+        from ._stdio import silence_closed_streams
+
+        if not silence_closed_streams():
+            raise
+        return EXIT_BROKEN_PIPE
+
+
+def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     from .errors import SummarizeError
 

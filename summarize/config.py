@@ -23,6 +23,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bounds import COUNT, NON_NEGATIVE, POSITIVE, TIMES, Bound
 from .errors import ConfigurationError
 from .fixtures import Mode
 
@@ -77,8 +78,9 @@ class Settings:
     ) -> Settings:
         """Merge explicit values with the environment and check them.
 
-        Raises :class:`ConfigurationError` for an unknown mode, a negative reask budget, or a mode that
-        needs a server when neither a key nor a base URL is configured.
+        Raises :class:`ConfigurationError` for an unknown mode, a number out of its bounds
+        (:mod:`summarize.bounds`: no negative reasks, no zero timeout, no NaN...), or a mode that needs a
+        server when neither a key nor a base URL is configured.
         """
         env = dict(os.environ) if env is None else env
         key = api_key or env.get("OPENAI_API_KEY") or None
@@ -95,12 +97,16 @@ class Settings:
                 f"Mode {chosen.value!r} calls a model server, but no API key or base URL is configured. "
                 "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or use mode 'replay'."
             )
-        if max_reasks < 0 or retries < 0 or retry_backoff < 0:
-            raise ConfigurationError("max_reasks, retries and retry_backoff must be 0 or more.")
-        if (max_tokens is not None and max_tokens < 1) or (context_window is not None and context_window < 1):
-            raise ConfigurationError("max_tokens and context_window must be positive when given.")
-        if (rpm is not None and rpm <= 0) or (tpm is not None and tpm <= 0):
-            raise ConfigurationError("rpm and tpm must be positive when given.")
+        numbers: dict[str, tuple[object, Bound, bool]] = {  # name: value, bound, whether None is allowed
+            "max_reasks": (max_reasks, TIMES, False), "retries": (retries, TIMES, False),
+            "max_tokens": (max_tokens, COUNT, True), "context_window": (context_window, COUNT, True),
+            "timeout": (timeout, POSITIVE, False), "rpm": (rpm, POSITIVE, True), "tpm": (tpm, POSITIVE, True),
+            "retry_budget": (retry_budget, NON_NEGATIVE, False), "retry_backoff": (retry_backoff, NON_NEGATIVE, False),
+            "temperature": (temperature, NON_NEGATIVE, True),
+        }
+        for name, (value, bound, optional) in numbers.items():
+            if not (value is None and optional) and (problem := bound.check(name, value)):
+                raise ConfigurationError(problem)
         return cls(
             model=model or env.get("SUMMARIZE_MODEL") or DEFAULT_MODEL,
             base_url=url,

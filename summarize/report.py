@@ -8,7 +8,8 @@ Terms:
   ``timeline.html`` (the merged timeline; above :data:`~summarize.report_pages.TIMELINE_SPLIT` sources an
   overview, with ``timeline-<year>.html`` and ``timeline-undated.html``), ``who-said-what.html`` (quotes by
   speaker; above as many sources, continued in ``who-said-what-2.html``...), one page per article
-  under ``articles/`` (pages of articles no longer in ``OUT`` are removed), and the shared ``report.css``
+  under ``articles/`` (pages of articles no longer in ``OUT`` are removed, if this report wrote them: see
+  :mod:`summarize.report_files`), and the shared ``report.css``
   and ``report.js``. Nothing is fetched from a network:
   no CDN, no web fonts. Every page works from ``file://``; the pages work without JavaScript too (the index
   then shows its first page only).
@@ -34,12 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigurationError
-from .files import write_text_atomic
 from .idpath import IdPathError, id_filename
 from .ledger import LEDGER_NAME, Ledger
 from .redaction import clip
+from .report_files import SiteFiles, WrittenSite
 
-__all__ = ["Row", "load_rows", "page_names", "write_report"]
+__all__ = ["Row", "WrittenSite", "load_rows", "page_names", "write_report"]
 
 #: Failure messages longer than this are cut in the index (the ledger keeps them whole).
 MESSAGE_LIMIT = 600
@@ -62,12 +63,13 @@ class Row:
     ledger: dict[str, Any] | None = field(default=None, repr=False)
 
 
-def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[str, Any] | None = None) -> Path:
-    """Write the HTML report of the summaries folder ``out_dir`` into ``html_dir``; return ``index.html``'s path.
+def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[str, Any] | None = None) -> WrittenSite:
+    """Write the HTML report of the summaries folder ``out_dir`` into ``html_dir``; say what was written.
 
     ``timeline`` is the merged timeline (``summarize-timeline/1``) of the folder's documents; by default it is
     built with :func:`summarize.timeline.build_timeline`. Raises :class:`ConfigurationError` when ``out_dir``
-    holds no documents and no ledger.
+    holds no documents and no ledger. Files of an earlier report that this one no longer writes are removed,
+    and only those: the folder's manifest (:mod:`summarize.report_files`) says which files the report wrote.
     """
     from . import report_pages as pages
 
@@ -82,22 +84,19 @@ def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[st
     links = pages.Links(names, rows)
 
     html.mkdir(parents=True, exist_ok=True)
-    for asset in ("report.css", "report.js"):
-        _write_text(html / asset, resources.files("summarize").joinpath("static", asset).read_text(encoding="utf-8"))
+    site = SiteFiles(html)
+    written = {**pages.timeline_pages(timeline, links), **pages.speakers_pages(timeline, links)}
+    assets = ("report.css", "report.js")
+    site.plan({*assets, *(f"articles/{name}" for name in names.values()), *written, "index.html"})
+    for asset in assets:
+        site.write(asset, resources.files("summarize").joinpath("static", asset).read_text(encoding="utf-8"))
     for row in rows:
         if row.document is not None:
-            _write_text(html / "articles" / names[row.id], pages.article_page(row, links))
-    _remove_stale_pages(html / "articles", set(names.values()))
-    written = {**pages.timeline_pages(timeline, links), **pages.speakers_pages(timeline, links)}
+            site.write(f"articles/{names[row.id]}", pages.article_page(row, links))
     for name, text in written.items():
-        _write_text(html / name, text)
-    for pattern in ("timeline-*.html", "who-said-what-*.html"):  # pages of an earlier, larger report
-        for stale in html.glob(pattern):
-            if stale.name not in written:
-                stale.unlink(missing_ok=True)
-    index = html / "index.html"
-    _write_text(index, pages.index_page(rows, names, source=str(out)))
-    return index
+        site.write(name, text)
+    site.write("index.html", pages.index_page(rows, names, source=str(out)))
+    return site.finish("index.html")
 
 
 def load_rows(out_dir: str | Path, *, exclude: str | Path | None = None) -> list[Row]:
@@ -189,19 +188,5 @@ def _ledger_row(article_id: str, entry: dict[str, Any]) -> Row:
                        "with --no-resume to rewrite it.", ledger=entry)
 
 
-def _remove_stale_pages(folder: Path, current: set[str]) -> None:
-    """Remove the article pages of an earlier report whose articles have left the summaries folder: the
-    index no longer links them, and a reader finding one would take it for current."""
-    if folder.is_dir():
-        for page in folder.glob("*.html"):
-            if page.name not in current:
-                page.unlink(missing_ok=True)
-
-
 def _cut(message: str) -> str:
     return clip(message, MESSAGE_LIMIT)  # redacted before it is cut (a ledger of an older version may hold a credential)
-
-
-def _write_text(path: Path, text: str) -> None:
-    # a site is meant to be read: mkstemp's 0600 would hide it from a web server
-    write_text_atomic(path, text, mode=0o644)

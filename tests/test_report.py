@@ -169,12 +169,14 @@ def test_the_report_of_the_seeds_has_every_page_and_is_deterministic(seed_out: t
                                                                        tmp_path: Path) -> None:
     out, docs = seed_out
     timeline = timeline_for(docs)
-    index = write_report(out, tmp_path / "site", timeline=timeline)
+    written = write_report(out, tmp_path / "site", timeline=timeline)
     site = tmp_path / "site"
-    assert index == site / "index.html"
+    assert written.index == site / "index.html"
     files = sorted(p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file())
-    assert files == sorted(["index.html", "timeline.html", "who-said-what.html", "report.css", "report.js",
-                            *(f"articles/{d['article']['id']}.html" for d in docs)])
+    pages = ["index.html", "timeline.html", "who-said-what.html", "report.css", "report.js",
+             *(f"articles/{d['article']['id']}.html" for d in docs)]
+    assert files == sorted([*pages, ".summarize-report.json"])  # the pages and the manifest of what was written
+    assert sorted(p.relative_to(site).as_posix() for p in written.written) == sorted(pages)
     first = {p: p.read_bytes() for p in site.rglob("*") if p.is_file()}
     write_report(out, site, timeline=timeline)
     assert {p: p.read_bytes() for p in site.rglob("*") if p.is_file()} == first  # no temporaries, same bytes

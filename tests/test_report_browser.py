@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from summarize.report import Row, _write_text, page_names, write_report
+from summarize.report import Row, page_names, write_report
+from summarize.report_files import write_page
 from summarize.report_pages import PAGE_SIZE, index_page
 
 from .browser import Chromium, find_chromium, parse, url
@@ -103,9 +104,9 @@ def test_an_index_of_10000_articles_renders_one_page_and_pages_through(chromium:
                 message="No recorded exchange for this request: the model differs." if i % 10 == 3 else None)
            for i in range(10_000)]
     index = tmp_path / "index.html"
-    _write_text(index, index_page(rows, page_names([r.id for r in rows if r.status == "done"]), source="out"))
+    write_page(index, index_page(rows, page_names([r.id for r in rows if r.status == "done"]), source="out"))
     for asset in ("report.css", "report.js"):
-        _write_text(tmp_path / asset, (Path(__file__).parent.parent / "summarize" / "static" / asset).read_text())
+        write_page(tmp_path / asset, (Path(__file__).parent.parent / "summarize" / "static" / asset).read_text())
     size = index.stat().st_size
     assert size < 2_500_000, f"{size:,} bytes: {size / len(rows):.0f} per article"
 
