@@ -95,8 +95,8 @@ async def locked(folder: Path, *, wait: bool = False,
                 holder = _holder(fd)
                 if not wait:
                     raise RunLockedError(
-                        f"{_describe(holder)} is writing to {folder}. Wait for it to finish (or pass --wait to "
-                        f"start when it does), or choose another --out.", holder=holder) from None
+                        f"{_describe(holder)} is writing to {folder}. Wait for it to finish (or pass --wait, "
+                        f"wait=True in Python, to start when it does), or choose another --out.", holder=holder) from None
                 if not told and on_wait is not None:
                     on_wait(f"waiting for {_describe(holder)} to finish with {folder}")
                     told = True
