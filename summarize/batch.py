@@ -259,6 +259,8 @@ async def _run_locked(summarizer: Summarizer, sources: list[Path], out: Path, *,
                       workers: int) -> FolderReport:
     run = _Run(summarizer, out, resume=resume, prices=prices, progress=progress)
     run.report.total = count_articles(sources, glob=glob, exclude=out)
+    if run.report.total:
+        run.ledger.open()  # a ledger that cannot be written fails the run before the first request
     if progress is not None:
         progress.start(run.report.total)
     items = iter_articles(sources, glob=glob, exclude=out)

@@ -94,6 +94,9 @@ class Ledger:
             f = self.path.open("rb")
         except FileNotFoundError:
             return found
+        except OSError as exc:
+            raise OutputError(f"Could not read the ledger {self.path}: {exc.strerror or exc}. It must be a readable "
+                              "file (or absent); move it away to start afresh.", path=str(self.path)) from exc
         with f:
             for line in f:
                 try:
@@ -104,21 +107,34 @@ class Ledger:
                     found[entry["article"]] = entry
         return found
 
+    def open(self) -> None:
+        """Open the ledger for appending (a folder run does so before its first request); idempotent.
+
+        Raises :class:`OutputError` when it cannot be opened.
+        """
+        if self._fd is not None:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            size = os.fstat(self._fd).st_size
+            if size and _last_byte(self.path) != b"\n":  # a line cut short by a crash: start afresh
+                self._write(b"\n")
+        except OSError as exc:
+            raise self._error(exc) from exc
+
     def append(self, entry: dict[str, Any]) -> None:
         """Write one entry as one line, in one ``write`` call; raises :class:`OutputError`, leaving no half line."""
+        self.open()
+        entry = {**entry, "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
         try:
-            if self._fd is None:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                size = os.fstat(self._fd).st_size
-                if size and _last_byte(self.path) != b"\n":  # a line cut short by a crash: start afresh
-                    self._write(b"\n")
-            entry = {**entry, "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
             self._write((json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8"))
         except OSError as exc:
-            raise OutputError(f"Could not write the ledger {self.path}: {exc.strerror or exc}. The run stopped; free "
-                              "space (or fix the folder) and run the same command again to resume.",
-                              path=str(self.path)) from exc
+            raise self._error(exc) from exc
+
+    def _error(self, exc: OSError) -> OutputError:
+        return OutputError(f"Could not write the ledger {self.path}: {exc.strerror or exc}. The run stopped; free "
+                           "space (or fix the folder) and run the same command again to resume.", path=str(self.path))
 
     def _write(self, data: bytes) -> None:
         """All of ``data`` or nothing: a failed or short write is cut back off the end of the file."""

@@ -123,6 +123,17 @@ def test_the_library_raises_output_error_before_any_request(tmp_path: Path) -> N
     assert server.seen == [] and caught.value.path == str(tmp_path / "file" / "out")
 
 
+@pytest.mark.parametrize(("resume", "message"), [(True, "Could not read the ledger"), (False, "Could not write the ledger")])
+def test_a_ledger_that_cannot_be_opened_fails_before_any_request(tmp_path: Path, resume: bool, message: str) -> None:
+    write_synthetic_articles(tmp_path / "in", 2)
+    (tmp_path / "out" / LEDGER_NAME).mkdir(parents=True)  # OUT itself is writable; its ledger is not a file
+    with LoopbackServer(responder=minimal_answer) as server:
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=tmp_path / "fx", mode="live")
+        with pytest.raises(OutputError, match=f"{message} .*: Is a directory"):
+            s.summarize_folder(tmp_path / "in", tmp_path / "out", resume=resume)
+    assert server.seen == [] and not list((tmp_path / "out").glob("*.json"))
+
+
 # -- a full disk (a file size limit) ---------------------------------------------------------------
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_ledger_that_cannot_grow_stops_the_run_whole_and_a_resume_completes_it(tmp_path: Path, workers: int) -> None:
