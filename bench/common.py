@@ -39,15 +39,16 @@ def timed(fn: Callable[[], object]) -> float:
     return time.perf_counter() - start
 
 
-def run_child(args: list[str], cwd: Path = ROOT) -> tuple[float, int]:
-    """Run a command; returns (seconds, peak RSS in KiB of that child), measured with wait4."""
+def run_child(args: list[str], cwd: Path = ROOT, *, expect: int = 0) -> tuple[float, int]:
+    """Run a command that should exit with ``expect``; returns (seconds, peak RSS in KiB of that child),
+    measured with wait4."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
     start = time.perf_counter()
     proc = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     seconds = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    if proc.returncode != expect:
         raise RuntimeError(f"{' '.join(args)} failed ({proc.returncode}): {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
     return seconds, usage.ru_maxrss
 

@@ -13,12 +13,12 @@ Figures, side by side against the same fault plan (same seed, so the same faults
 from __future__ import annotations
 
 import asyncio
-import collections
 import tempfile
 from pathlib import Path
 
 from summarize import Summarizer, load_article
 from summarize.faults import EXPECTED, FaultPlan, article_of
+from summarize.ledger import Ledger
 from summarize.loopback import LoopbackServer, write_synthetic_articles
 
 from .common import FAKE_KEY, Figure
@@ -67,7 +67,8 @@ def main(quick: bool = False) -> list[Figure]:
             report = s.summarize_folder(root / "in", root / "out", concurrency=CONCURRENCY)
             seen = list(server.seen)
         written = {p.stem for p in (root / "out").glob("*.json")}
-        failed = {f["article"] for f in report.failures}
+        # The report keeps only the first failures; the ledger has every outcome.
+        failed = {a for a, e in Ledger(root / "out").last_entries().items() if e["status"] == "failed"}
         lost = n - len(written | failed)
         faults = [x.fault for x in seen if x.fault and EXPECTED[x.fault] != "benign"]
         survivable = [f for f in faults if f not in _FINAL]
@@ -78,7 +79,7 @@ def main(quick: bool = False) -> list[Figure]:
         fatal = [x for a, x in last.items() if a in failed and x.fault and x.fault not in _FINAL]
         survived = len(survivable) - len(fatal)
         plain_done, plain_requests = _plain_instructor(paths, s)
-    kinds = collections.Counter(f["error"] for f in report.failures)
+    kinds = report.failure_kinds
     return [
         Figure("faults: articles lost", float(lost), "<= 0",
                f"{n} articles, {len(faults)} faults injected in {len(seen)} requests; done {report.done}, "

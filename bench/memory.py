@@ -1,4 +1,5 @@
-"""Bench 5: peak memory of a replayed folder run over 10,000 articles ÷ over 1,000 (target ≤ 1.2).
+"""Bench 5: peak memory of a replayed folder run over 10,000 articles ÷ over 1,000 (target ≤ 1.2), and of
+a run over 50,000 failing records ÷ over 5,000 (target ≤ 1.2: failures are counted and sampled, not kept).
 
 Each run is a separate ``summarize run`` process whose peak RSS is read with ``wait4``. The fixtures
 are built from one real recording: the first article is recorded through the pipeline against the
@@ -48,6 +49,19 @@ def _fixtures(root: Path, paths: list[Path]) -> Path:
     return fx
 
 
+def _failing(root: Path, small: int, large: int) -> Figure:
+    """Peak RSS of runs over ``large`` and ``small`` records that all fail (empty text: no model is called)."""
+    rss = {}
+    for n in (small, large):
+        feed = root / f"failing-{n}" / "feed.jsonl"
+        feed.parent.mkdir()
+        feed.write_text("".join(json.dumps({"id": f"r{i}", "text": ""}) + "\n" for i in range(n)))
+        seconds, rss[n] = run_child([PYTHON, "-m", "summarize", "run", str(feed), "--out", str(root / f"out-failing-{n}"),
+                                     "--fixtures", str(root / "fx-none"), "--quiet"], expect=1)
+    return Figure(f"memory: peak RSS {large:,} / {small:,} failing records", rss[large] / rss[small], "<= 1.2",
+                  f"{rss[small] / 1024:.0f} MiB vs {rss[large] / 1024:.0f} MiB")
+
+
 def main(quick: bool = False) -> list[Figure]:
     small, large = (200, 2_000) if quick else (SMALL, LARGE)
     with tempfile.TemporaryDirectory() as tmp:
@@ -66,7 +80,8 @@ def main(quick: bool = False) -> list[Figure]:
             figures[name] = (seconds, rss)
         ledger = (root / "out-large" / "ledger.jsonl").read_text().splitlines()
         assert all(json.loads(line)["status"] == "done" for line in ledger)
+        failing = _failing(root, *((500, 5_000) if quick else (5_000, 50_000)))
     (s_sec, s_rss), (l_sec, l_rss) = figures["small"], figures["large"]
-    return [Figure(f"memory: peak RSS {large:,} / {small:,} articles", l_rss / s_rss, "<= 1.2",
+    return [failing, Figure(f"memory: peak RSS {large:,} / {small:,} articles", l_rss / s_rss, "<= 1.2",
                    f"{s_rss / 1024:.0f} MiB vs {l_rss / 1024:.0f} MiB; {s_sec:.1f} s vs {l_sec:.1f} s "
                    f"({large / l_sec:.0f} articles/s replayed)")]

@@ -98,6 +98,7 @@ def _summarizer(fixtures: Path, provenance: dict[str, Any], replies: list[Any], 
     s = Summarizer(fixtures=fixtures, mode=Mode.RECORD, base_url=_AUTHORED_BASE_URL, transport=script, **options)
     # The fixture layer writes what the script answers; provenance marks it authored, not recorded.
     s._client.provenance = provenance
+    s._client.must_record = True  # the fixture is the product here: failing to write it fails the command
     return s, script
 
 

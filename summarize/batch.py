@@ -12,7 +12,14 @@ Terms:
   so that the next requests are ready to go while answers are being validated.
 - **outcome**: ``done`` (summarized now; ``replayed`` when every attempt came from fixtures),
   ``skipped`` (done before with the same content and configuration: see resume), or ``failed`` with a
-  typed error. A failure never stops the run.
+  typed error. An article's failure never stops the run; an outcome can also carry ``warnings`` (an
+  answer that was used but could not be recorded as a fixture).
+- **the output folder**: checked writable before the first request, and locked for the run, so that a
+  second run on the same ``OUT`` says who holds it and stops, or waits (see :mod:`summarize.outfolder`).
+  A summary or ledger line that cannot be written (disk full, file size limit) stops the run with an
+  :class:`~summarize.errors.OutputError`: every later article would be paid for and lost the same way.
+- **failures in memory**: the report keeps counts per error kind and the first :data:`FAILURES_KEPT`
+  failures; every failure is in the ledger, so memory does not grow with the number of failures.
 - **resume**: running the same command again skips what is done and retries what failed. An
   interrupted run (Ctrl-C, a crash, ``kill -9``) leaves only whole files: outputs are renamed into
   place, ledger lines written in one call. A temporary file that a ``kill -9`` left behind
@@ -30,24 +37,32 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .articles import Article, count_articles, iter_articles
 from .bounds import COUNT
-from .errors import ArticleError, ConfigurationError, SummarizeError
+from .errors import ArticleError, ConfigurationError, OutputError, SummarizeError
 from .idpath import id_path
 from .ledger import Ledger, estimate_cost, fingerprint
 from .network import IN_FLIGHT
+from .outfolder import check_writable, locked
 
 if TYPE_CHECKING:
     from .client import Usage
     from .pipeline import Summarizer
 
-__all__ = ["DEFAULT_CONCURRENCY", "FolderReport", "Progress", "arun_folder"]
+__all__ = ["DEFAULT_CONCURRENCY", "FAILURES_KEPT", "FolderReport", "Progress", "arun_folder"]
 
 #: Sensible for OpenAI's first usage tier: about 500 requests and 200k tokens a minute for small models.
 DEFAULT_CONCURRENCY = 8
 _ROWS_KEPT = 200
+#: Failures a :class:`FolderReport` keeps in memory (the first ones); the ledger has them all.
+FAILURES_KEPT = 20
+_OUTPUT_KIND = OutputError("").kind  # the ledger's "error" of a summary that could not be written
 
 
 class Progress(Protocol):
-    """Receives a folder run's progress (the CLI shows it as a rich progress bar)."""
+    """Receives a folder run's progress (the CLI shows it as a rich progress bar).
+
+    An object that also has a ``waiting(message)`` method is told, once, when the run waits for another
+    run's lock on the output folder (``wait=True``).
+    """
 
     def start(self, total: int) -> None: ...
     def update(self, report: FolderReport) -> None: ...
@@ -56,14 +71,24 @@ class Progress(Protocol):
 
 @dataclass
 class FolderReport:
-    """What a folder run did. ``rows`` keeps the first articles' outcomes for display; ``failures`` all failures."""
+    """What a folder run did, in memory that does not grow with the number of articles or failures.
+
+    ``rows`` keeps the first articles' outcomes for display; ``failures`` the first :data:`FAILURES_KEPT`
+    failures, ``failed`` their number and ``failure_kinds`` the number per error kind (every failure is
+    in the ledger). ``warnings`` counts, per kind, outcomes that carried a warning, and
+    ``warning_examples`` the first message of each kind.
+    """
 
     out: Path
     total: int = 0
     done: int = 0
     replayed: int = 0
     skipped: int = 0
+    failed: int = 0
+    failure_kinds: dict[str, int] = field(default_factory=dict)
     failures: list[dict[str, Any]] = field(default_factory=list)
+    warnings: dict[str, int] = field(default_factory=dict)
+    warning_examples: dict[str, str] = field(default_factory=dict)
     rows: list[dict[str, Any]] = field(default_factory=list)
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -79,23 +104,23 @@ class FolderReport:
     a report site), each with why."""
 
     @property
-    def failed(self) -> int:
-        return len(self.failures)
-
-    @property
     def finished(self) -> int:
         """Articles with an outcome so far."""
         return self.done + self.skipped + self.failed
 
     @property
     def ok(self) -> bool:
-        """Whether every article ended done or skipped."""
-        return not self.failures and not self.interrupted
+        """Whether every article ended done or skipped, with no warning (such as an unrecorded answer)."""
+        return not self.failed and not self.warnings and not self.interrupted
 
     def _record(self, entry: dict[str, Any]) -> None:
         status = entry["status"]
         if status == "failed":
-            self.failures.append(entry)
+            self.failed += 1
+            kind = str(entry.get("error"))
+            self.failure_kinds[kind] = self.failure_kinds.get(kind, 0) + 1
+            if len(self.failures) < FAILURES_KEPT:
+                self.failures.append(entry)
         elif status == "skipped":
             self.skipped += 1
         else:
@@ -109,6 +134,9 @@ class FolderReport:
             self.cost_usd = None  # a model without a price: no total either
         elif self.cost_usd is not None and cost:
             self.cost_usd += cost
+        for warning in entry.get("warnings") or ():
+            self.warnings[warning["kind"]] = self.warnings.get(warning["kind"], 0) + 1
+            self.warning_examples.setdefault(warning["kind"], warning["message"])
         if len(self.rows) < _ROWS_KEPT:
             self.rows.append(entry)
         self.seconds = time.perf_counter() - self.started
@@ -132,10 +160,13 @@ class _Run:
         self.seen: dict[str, str] = {}
 
     def finish(self, entry: dict[str, Any]) -> None:
+        """Record an outcome; raises :class:`OutputError` (stopping the run) when OUT could not be written."""
         self.ledger.append(entry)
         self.report._record(entry)
         if self.progress is not None:
             self.progress.update(self.report)
+        if entry.get("error") == _OUTPUT_KIND:
+            raise OutputError(entry["message"], article_id=entry["article"])
 
     def _base(self, article_id: str, content_hash: str | None) -> dict[str, Any]:
         return {"article": article_id, "content_hash": content_hash, "config": self.config}
@@ -179,25 +210,31 @@ async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[s
     started = time.perf_counter()
     try:
         result = await s.arun(article)
-        await asyncio.to_thread(result.write, out)  # file creation can take a millisecond: not on the loop
     except SummarizeError as exc:
         return {**base, "status": "failed", "error": exc.kind, "message": str(exc),
                 **_spent(s, exc.usage, prices), "seconds": round(time.perf_counter() - started, 3)}
-    except OSError as exc:  # the output folder, not the article, failed: still recorded, run goes on
-        return {**base, "status": "failed", "error": "output", "message": f"Could not write the summary: {exc}"}
+    try:
+        await asyncio.to_thread(result.write, out)  # file creation can take a millisecond: not on the loop
+    except OSError as exc:  # the output folder, not the article, failed: recorded, and the run stops
+        return {**base, "status": "failed", "error": _OUTPUT_KIND, "message":
+                f"Could not write the summary of {article.id} in {out}: {exc.strerror or exc}. The run stopped; free "
+                "space (or fix the folder) and run the same command again to resume.",
+                **_spent(s, result.usage, prices), "seconds": round(time.perf_counter() - started, 3)}
     return {**base, "status": "done", **_spent(s, result.usage, prices),
             "quotes": len(result.summary.quotes), "events": len(result.summary.events),
             "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)}
 
 
 def _spent(s: Summarizer, u: Usage | None, prices: dict[str, tuple[float, float]] | None) -> dict[str, Any]:
-    """The ledger fields for what an article cost, failed or not (nothing when it never reached the client)."""
+    """The ledger fields for what an article cost, failed or not (nothing when it never reached the client),
+    and its warnings."""
     if u is None:
         return {}
     return {"attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
             "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
             "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
-            "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices)}
+            "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices),
+            **({"warnings": u.warnings} if u.warnings else {})}
 
 
 def _remove_stale_temporaries(out: Path) -> None:
@@ -209,21 +246,35 @@ def _remove_stale_temporaries(out: Path) -> None:
 async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out: str | Path, *,
                       glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
                       prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None,
-                      workers: int = 1) -> FolderReport:
+                      workers: int = 1, wait: bool = False) -> FolderReport:
     """Summarize every article in ``sources`` into ``out`` (see the module docstring).
 
     ``workers`` > 1 spreads the articles over that many processes (see :mod:`summarize.workers`), for
-    runs that are bound by this process's CPU rather than by the server.
+    runs that are bound by this process's CPU rather than by the server. ``wait`` waits for another run
+    that holds ``out`` instead of raising :class:`~summarize.errors.RunLockedError`. Raises
+    :class:`~summarize.errors.OutputError` when ``out`` cannot be written (before any request), or when
+    a summary or ledger line cannot be (the run stops; a resume completes it).
     """
     for name, value in (("concurrency", concurrency), ("workers", workers)):
         if problem := COUNT.check(name, value):
             raise ConfigurationError(problem)
     sources = [Path(s) for s in sources]
     out = Path(out)
-    _remove_stale_temporaries(out)
+    check_writable(out)
+    async with locked(out, wait=wait, on_wait=getattr(progress, "waiting", None)):
+        _remove_stale_temporaries(out)  # only now: another run's temporaries are not stale
+        return await _run_locked(summarizer, sources, out, glob=glob, concurrency=concurrency, resume=resume,
+                                 prices=prices, progress=progress, workers=workers)
+
+
+async def _run_locked(summarizer: Summarizer, sources: list[Path], out: Path, *, glob: str | None, concurrency: int,
+                      resume: bool, prices: dict[str, tuple[float, float]] | None, progress: Progress | None,
+                      workers: int) -> FolderReport:
     run = _Run(summarizer, out, resume=resume, prices=prices, progress=progress)
     exclude = [out, summarizer.settings.fixtures]  # what this run writes is never read back as articles
     run.report.total = count_articles(sources, glob=glob, exclude=exclude)
+    if run.report.total:
+        run.ledger.open()  # a ledger that cannot be written fails the run before the first request
     if progress is not None:
         progress.start(run.report.total)
     items = iter_articles(sources, glob=glob, exclude=exclude,
@@ -269,4 +320,10 @@ async def _run_here(run: _Run, items: Iterable[Article | ArticleError], concurre
             await run.handle(item)
 
     IN_FLIGHT.set(asyncio.Semaphore(concurrency))  # this task's context: copied into the workers below
-    await asyncio.gather(produce(), *(work() for _ in range(tasks)))
+    running = [asyncio.create_task(produce()), *(asyncio.create_task(work()) for _ in range(tasks))]
+    try:
+        await asyncio.gather(*running)
+    finally:  # the run stopped (OUT cannot be written, or Ctrl-C): no article goes on to be paid for and lost
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)

@@ -4,7 +4,9 @@ Commands:
 
 - ``summarize run PATH... [--out OUT]``: summarize files and folders concurrently, write one JSON
   document per article and a ledger to OUT, show progress, print a table. Exit status 0 when every
-  article succeeded, 1 when any failed, 2 for a usage or configuration error, 130 when interrupted.
+  article succeeded, 1 when any failed (or an answer could not be recorded as a fixture), 2 for a usage
+  or configuration error or when another run holds OUT, 3 when OUT could not be written (the run
+  stopped; resume once fixed), 130 when interrupted.
   Every command exits 141, silently, when its standard output is closed early (``| head``).
 - ``summarize schema``: print the JSON schema sent to models.
 - ``summarize fixtures author ARTICLE ANSWER...``: record hand-written answers as fixtures.
@@ -104,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--rpm", type=_POSITIVE, help="at most this many requests per minute")
     run.add_argument("--tpm", type=_POSITIVE, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
+    run.add_argument("--wait", action="store_true",
+                     help="if another run is writing to OUT, wait for it to finish instead of exiting")
     run.add_argument("--prices", help='JSON price table {"model": [usd_per_1M_in, usd_per_1M_out]}')
     run.add_argument("--quiet", action="store_true", help="no progress bar or table; errors only")
     _common(run)
@@ -179,6 +183,7 @@ def _paths(args: argparse.Namespace, *names: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .errors import OutputError
     from .pipeline import Summarizer
     from .progress import RichProgress
 
@@ -197,7 +202,13 @@ def _run(args: argparse.Namespace) -> int:
         with _article_warnings(quiet=args.quiet):
             report = summarizer.summarize_folder(args.paths, args.out, glob=args.glob, concurrency=args.concurrency,
                                                  resume=not args.no_resume, prices=_prices(args.prices),
-                                                 progress=progress, workers=args.workers)
+                                                 progress=progress, workers=args.workers, wait=args.wait)
+    except OutputError as exc:
+        done = progress.report.finished if progress.report else 0
+        print(f"summarize: {exc}", file=sys.stderr)
+        if done:
+            print(f"summarize: stopped after {done} article(s); finished work is saved in {args.out}/.", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         done = progress.report.finished if progress.report else 0
         print(f"summarize: interrupted after {done} article(s); finished work is saved in {args.out}/. "
@@ -214,12 +225,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     if not args.quiet:
         _table(report, summarizer)
-    for f in report.failures[:50]:
-        # An id is data from the input: a control character in it must not reach the terminal.
-        article = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(f["article"]))
-        print(f"{article}: {f['error']}: {f['message']}", file=sys.stderr)
-    if report.failed > 50:
-        print(f"... and {report.failed - 50} more failures: see {args.out}/ledger.jsonl", file=sys.stderr)
+    _problems(report, args.out)
     return 0 if report.ok else 1
 
 
@@ -245,6 +251,20 @@ def _article_warnings(*, quiet: bool) -> Iterator[None]:
 
             warnings.showwarning = one_line
         yield
+
+
+def _problems(report: Any, out: Path) -> None:
+    """The failures the report kept, the count of each kind, and each kind of warning once, on stderr."""
+    for f in report.failures:
+        # An id is data from the input: a control character in it must not reach the terminal.
+        article = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(f["article"]))
+        print(f"{article}: {f['error']}: {f['message']}", file=sys.stderr)
+    if report.failed > len(report.failures):
+        kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.failure_kinds.items()))
+        print(f"... {report.failed} failures in all ({kinds}): every one is in {out}/ledger.jsonl", file=sys.stderr)
+    for kind, n in sorted(report.warnings.items()):
+        print(f"summarize: warning: {n} article(s) with {kind}, e.g.: {report.warning_examples[kind]} "
+              f"(see \"warnings\" in {out}/ledger.jsonl)", file=sys.stderr)
 
 
 def _table(report: Any, summarizer: Any) -> None:

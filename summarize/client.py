@@ -27,7 +27,7 @@ import logging
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from .errors import (
     ReplayMissError,
     TruncatedOutputError,
 )
-from .fixtures import FixtureTransport, label_headers
+from .fixtures import UNRECORDED, FixtureTransport, label_headers
 from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from .redaction import RedactingTransport, Secrets, clip, redact_logs
@@ -64,7 +64,9 @@ class Usage:
 
     ``prompt_tokens`` / ``completion_tokens`` count every answer, replayed ones included (what the
     recorded model reported); ``live_*`` count only answers a server produced in this run, which is
-    what costs money. ``retries`` counts transient failures retried below the attempts.
+    what costs money. ``retries`` counts transient failures retried below the attempts. ``warnings``
+    lists what went wrong without failing the article (``{"kind", "message"}``, e.g. an answer that
+    could not be recorded as a fixture).
     """
 
     prompt_tokens: int = 0
@@ -74,6 +76,7 @@ class Usage:
     attempts: int = 0
     replayed: int = 0
     retries: int = 0
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def add(self, completion: Any, replayed: bool) -> None:
         self.attempts += 1
@@ -244,6 +247,9 @@ class _Call:
                 "check the proxy."
             ) from exc
         self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1")
+        unrecorded = raw.http_response.extensions.get(UNRECORDED)
+        if unrecorded is not None:
+            self.usage.warnings.append({"kind": unrecorded.kind, "message": str(unrecorded)})
         _check_completion(completion)
         return completion
 
@@ -267,6 +273,8 @@ class ModelClient:
         self.secrets = Secrets.configured(settings.api_key, settings.base_url)
         #: What recorded fixtures say of their origin; None means "recorded from the server".
         self.provenance: dict[str, Any] | None = None
+        #: Whether an answer that cannot be recorded fails the call (the authoring tools) or is only reported.
+        self.must_record = False
 
     @property
     def recorded(self) -> list[Path]:
@@ -278,7 +286,7 @@ class ModelClient:
         s = self.settings
         network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff))
         transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
-                                     provenance=self.provenance, secrets=self.secrets)
+                                     provenance=self.provenance, secrets=self.secrets, must_record=self.must_record)
         self._transports.append(transport)
         return transport
 

@@ -12,7 +12,10 @@
     ├── RefusalError                the model refused to answer (a refusal, or a content-filter stop)
     ├── TruncatedOutputError        the answer was cut off by the output-token limit
     ├── InvalidOutputError          the answer stayed invalid after every reask
-    └── ReplayMissError             replay found no recorded exchange for a request
+    ├── ReplayMissError             replay found no recorded exchange for a request
+    ├── OutputError                 a file could not be written: the output folder, a summary or the ledger
+    │   └── FixtureWriteError       an answer could not be recorded in the fixtures folder (it was still used)
+    └── RunLockedError              another folder run is writing to the same output folder
 
 Each error says what happened and what to do. Errors raised by openai, instructor or httpx are
 translated into these where they cross into this library (``raise ... from exc``), so the original is
@@ -29,10 +32,13 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "GoldFormatError",
+    "FixtureWriteError",
     "InvalidOutputError",
+    "OutputError",
     "ProviderError",
     "RefusalError",
     "ReplayMissError",
+    "RunLockedError",
     "SummarizeError",
     "TruncatedOutputError",
 ]
@@ -112,6 +118,31 @@ class ReplayMissError(SummarizeError):
         self.differences = differences or []
 
 
+class OutputError(SummarizeError):
+    """A file could not be written (folder not writable, disk full, file size limit). ``path`` names it.
+
+    A folder run checks its output folder before the first request, and stops at the first summary or
+    ledger line it cannot write: every later article would be paid for and lost the same way.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None, article_id: str | None = None) -> None:
+        super().__init__(message, article_id=article_id)
+        self.path = path
+
+
+class FixtureWriteError(OutputError):
+    """An answer could not be recorded in the fixtures folder. The answer itself was still used: in a
+    run this is a warning on the article's ledger line, not a failure."""
+
+
+class RunLockedError(SummarizeError):
+    """Another folder run holds the output folder's lock. ``holder`` is what it wrote there (pid, host, start)."""
+
+    def __init__(self, message: str, *, holder: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.holder = holder or {}
+
+
 _KINDS = {
     SummarizeError: "error",
     ArticleError: "article",
@@ -124,4 +155,7 @@ _KINDS = {
     TruncatedOutputError: "truncated",
     InvalidOutputError: "invalid_output",
     ReplayMissError: "replay_miss",
+    OutputError: "output",
+    FixtureWriteError: "fixture_write",
+    RunLockedError: "locked",
 }

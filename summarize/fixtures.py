@@ -46,7 +46,7 @@ from urllib.parse import quote, unquote
 
 import httpx
 
-from .errors import ReplayMissError
+from .errors import FixtureWriteError, ReplayMissError
 from .files import write_json_atomic
 from .idpath import IdPathError, id_path
 from .network import LayeredTransport
@@ -69,6 +69,8 @@ UNKEYED_FIELDS = ("metadata", "store", "user")
 HEADER_ARTICLE = "x-summarize-article"
 HEADER_PROMPT = "x-summarize-prompt"
 HEADER_ATTEMPT = "x-summarize-attempt"
+#: The response extension that carries a :class:`FixtureWriteError` when an answer could not be recorded.
+UNRECORDED = "summarize.unrecorded"
 _LABELS = (HEADER_ARTICLE, HEADER_PROMPT, HEADER_ATTEMPT)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _STYLES: dict[str, dict[str, Any]] = {
@@ -235,15 +237,22 @@ class FixtureTransport(LayeredTransport):
     matching kind); it is never used in ``replay`` mode. ``provenance`` overrides what recorded
     fixtures say of their origin (the authoring tool marks its fixtures ``authored`` this way).
     ``secrets`` are kept out of the fixtures written (when ``store`` is a folder, not a store).
+
+    An answer that cannot be recorded (the folder is not writable, the disk is full) was still paid
+    for: it is handed back all the same, carrying a :class:`~summarize.errors.FixtureWriteError` in
+    its ``extensions[UNRECORDED]`` for the client to report. With ``must_record`` (the authoring tools,
+    whose product is the fixture) that error is raised instead.
     """
 
     def __init__(self, store: FixtureStore | str | Path, mode: Mode | str = Mode.REPLAY, *,
                  inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
-                 provenance: dict[str, Any] | None = None, secrets: Secrets | None = None) -> None:
+                 provenance: dict[str, Any] | None = None, secrets: Secrets | None = None,
+                 must_record: bool = False) -> None:
         self.store = store if isinstance(store, FixtureStore) else FixtureStore(store, secrets)
         self.mode = Mode(mode)
         self.inner = inner
         self.provenance = provenance
+        self.must_record = must_record
         self.recorded: deque[Path] = deque(maxlen=10_000)  # the latest files written, for the authoring tools
 
     # -- the two entry points -------------------------------------------------------------------
@@ -323,7 +332,18 @@ class FixtureTransport(LayeredTransport):
                 "server": _origin(request.url),
                 "recorded_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
             }
-            self.recorded.append(self.store.save(body=body, labels=labels, request=request,
-                                                 status=response.status_code, response_body=parsed,
-                                                 provenance=provenance))
+            try:
+                self.recorded.append(self.store.save(body=body, labels=labels, request=request,
+                                                     status=response.status_code, response_body=parsed,
+                                                     provenance=provenance))
+            except OSError as exc:
+                # Raised out of a transport, an OSError would become openai's "Connection error." and the
+                # paid answer would be dropped: report it as what it is and hand the answer on.
+                error = FixtureWriteError(
+                    f"Could not record the answer in the fixtures folder {self.store.root}: {exc}. The answer was "
+                    "used; make the folder writable (or pass another --fixtures) to record answers.",
+                    path=str(self.store.root), article_id=labels.get(HEADER_ARTICLE))
+                if self.must_record:
+                    raise error from exc
+                fresh.extensions = {**fresh.extensions, UNRECORDED: error}
         return fresh

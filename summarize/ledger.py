@@ -7,8 +7,11 @@ Terms:
   or ``skipped``), ``error`` (kind) and ``message`` when failed, ``attempts``, ``retries``, ``replayed``,
   ``prompt_tokens``, ``completion_tokens`` (all answers) and ``live_prompt_tokens`` /
   ``live_completion_tokens`` (answers a server produced in this run), ``cost_usd`` and ``seconds``, and
-  ``at`` (UTC time). Each line is written with one ``write`` call on a file opened for appending; a line
-  cut short by a crash is ignored when the ledger is read, and the next append starts a fresh line.
+  ``at`` (UTC time), and ``warnings`` (``{"kind", "message"}``) for what went wrong without failing the
+  article. Each line is written with one ``write`` call on a file opened for appending; a line cut short
+  by a crash is ignored when the ledger is read, and the next append starts a fresh line. A write that
+  fails or falls short (disk full, file size limit) is undone (the file is cut back to where the line
+  began) and raised as an :class:`~summarize.errors.OutputError`: the ledger never holds half a line.
 - **fingerprint**: a hash of everything that changes the summary besides the article: model, prompt
   version and text, output mode, sampling parameters, schema and document format. An article whose
   last ledger line is ``done`` with the same content hash and fingerprint, and whose output file
@@ -20,7 +23,9 @@ Terms:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import hashlib
 import json
 import os
@@ -28,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import Settings
+from .errors import OutputError
 from .fixtures import canonical_json
 from .limits import for_model
 from .prompting import PromptTemplate
@@ -88,6 +94,9 @@ class Ledger:
             f = self.path.open("rb")
         except FileNotFoundError:
             return found
+        except OSError as exc:
+            raise OutputError(f"Could not read the ledger {self.path}: {exc.strerror or exc}. It must be a readable "
+                              "file (or absent); move it away to start afresh.", path=str(self.path)) from exc
         with f:
             for line in f:
                 try:
@@ -98,19 +107,52 @@ class Ledger:
                     found[entry["article"]] = entry
         return found
 
-    def append(self, entry: dict[str, Any]) -> None:
-        """Write one entry as one line, in one ``write`` call."""
-        if self._fd is None:
+    def open(self) -> None:
+        """Open the ledger for appending (a folder run does so before its first request); idempotent.
+
+        Raises :class:`OutputError` when it cannot be opened.
+        """
+        if self._fd is not None:
+            return
+        try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             size = os.fstat(self._fd).st_size
             if size and _last_byte(self.path) != b"\n":  # a line cut short by a crash: start afresh
-                os.write(self._fd, b"\n")
+                self._write(b"\n")
+        except OSError as exc:
+            raise self._error(exc) from exc
+
+    def append(self, entry: dict[str, Any]) -> None:
+        """Write one entry as one line, in one ``write`` call; raises :class:`OutputError`, leaving no half line."""
+        self.open()
         entry = {**entry, "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
-        # backslashreplace: a lone surrogate (an id from a file name that is not UTF-8) becomes the JSON escape
-        # ``\udcXX``, which reads back as the same string, instead of failing the write.
-        os.write(self._fd, (json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
-                 .encode("utf-8", "backslashreplace"))
+        try:
+            # backslashreplace: a lone surrogate (an id from a file name that is not UTF-8) becomes the JSON
+            # escape ``\udcXX``, which reads back as the same string, instead of failing the write.
+            self._write((json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n")
+                        .encode("utf-8", "backslashreplace"))
+        except OSError as exc:
+            raise self._error(exc) from exc
+
+    def _error(self, exc: OSError) -> OutputError:
+        return OutputError(f"Could not write the ledger {self.path}: {exc.strerror or exc}. The run stopped; free "
+                           "space (or fix the folder) and run the same command again to resume.", path=str(self.path))
+
+    def _write(self, data: bytes) -> None:
+        """All of ``data`` or nothing: a failed or short write is cut back off the end of the file."""
+        assert self._fd is not None
+        start = os.fstat(self._fd).st_size  # one writer: the run lock keeps other runs out
+        try:
+            written = os.write(self._fd, data)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, start)
+            raise
+        if written != len(data):
+            os.ftruncate(self._fd, start)
+            raise OSError(errno.ENOSPC, f"only {written} of {len(data)} bytes could be written (disk full, "
+                                        "or a file size limit)")
 
     def close(self) -> None:
         if self._fd is not None:

@@ -228,11 +228,13 @@ class LoopbackServer:
             site = web.TCPSite(self._runner, "127.0.0.1", 0)
             await site.start()
             self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            ready.set()
 
         def run() -> None:
             self._loop = asyncio.new_event_loop()
             self._loop.run_until_complete(serve())
+            # Ready once run_forever runs: a stop() that came while run_until_complete was ending would be
+            # forgotten (run_forever clears the stop flag on its way out), and stop() would wait 10 s in vain.
+            self._loop.call_soon(ready.set)
             self._loop.run_forever()
             self._loop.run_until_complete(self._runner.cleanup())
             self._loop.close()

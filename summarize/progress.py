@@ -42,3 +42,7 @@ class RichProgress:
 
     def stop(self) -> None:
         self._bar.stop()
+
+    def waiting(self, message: str) -> None:
+        """The run waits for another run's lock on its output folder: said even with --quiet."""
+        self.console.print(f"summarize: {message}", highlight=False, soft_wrap=True)
