@@ -277,8 +277,13 @@ async def _run_locked(summarizer: Summarizer, sources: list[Path], out: Path, *,
         run.ledger.open()  # a ledger that cannot be written fails the run before the first request
     if progress is not None:
         progress.start(run.report.total)
-    items = iter_articles(sources, glob=glob, exclude=exclude,
-                          on_skip=lambda folder, why: run.report.skipped_folders.append((folder, why)))
+    own = out.resolve()
+
+    def skipped(folder: Path, why: str) -> None:
+        if folder.resolve() != own:  # the run made OUT itself (lock, ledger) before walking: not worth a word
+            run.report.skipped_folders.append((folder, why))
+
+    items = iter_articles(sources, glob=glob, exclude=exclude, on_skip=skipped)
     try:
         if workers > 1:
             from .workers import run_in_processes

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from summarize import FixtureWriteError, OutputError, RunLockedError, Summarizer
+from summarize import ConfigurationError, OutputError, RunLockedError, Summarizer
 from summarize.authoring import author_fixtures
 from summarize.batch import FAILURES_KEPT
 from summarize.ledger import LEDGER_NAME
@@ -95,7 +95,9 @@ def test_the_command_says_once_that_answers_were_not_recorded_and_exits_1(tmp_pa
 
 def test_the_authoring_tool_fails_when_it_cannot_write_the_fixture(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
-    with pytest.raises(FixtureWriteError, match="Could not record the answer"):
+    # The authoring tools stage their fixtures first, so a folder that cannot be written is refused before anything
+    # is sent (and, with must_record, a write that fails later raises instead of being only reported).
+    with pytest.raises(ConfigurationError, match="Cannot write fixtures"):
         author_fixtures(SEEDS[0], [accepted_answer(SEEDS[0].stem)], fixtures=tmp_path / "file" / "fx",
                         author="a test", note="the folder cannot be written")
 
