@@ -32,7 +32,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, whole_quotation
+from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, normalize, whole_quotation
 
 __all__ = [
     "GROUNDING",
@@ -307,11 +307,12 @@ class ArticleSummary(_Model):
         ctx = _context(info)
         if ctx is not None and ctx.published is not None:
             self.published = ctx.published  # the article's own date wins over the model's reading of it
-        known = {n.casefold() for e in self.entities for n in e.names()}
+        # Spelling folded as grounding folds it: "Iran's" names the entity listed as "Iran’s"; accents composed.
+        known = {normalize(n).casefold() for e in self.entities for n in e.names()}
         problems: list[str] = []
 
         def check(ref: str, where: str) -> None:
-            if ref.casefold() in known or _is_descriptive(ref):
+            if normalize(ref).casefold() in known or _is_descriptive(ref):
                 return
             problems.append(f"{where} '{ref}' is not an entity name or alias")
 
