@@ -39,10 +39,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
-__all__ = ["DASHES", "EDGE", "Normalized", "core", "is_boundary", "is_format", "normalize", "normalized", "snap"]
+__all__ = ["DASHES", "EDGE", "Normalized", "core", "find_words", "is_boundary", "is_format", "normalize", "normalized",
+           "snap"]
 
 #: Every hyphen, dash and minus character; the normal form writes each as ``-`` (or ``−`` for a sign).
 DASHES = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d"
@@ -274,6 +276,15 @@ def is_boundary(text: str, i: int) -> bool:
         return True
     iaa, ibb = _back(text, ia), _forward(text, ib + 1)
     return not _joined(text[ia], text[ib], text[iaa] if iaa >= 0 else "", text[ibb] if ibb < len(text) else "")
+
+
+def find_words(text: str, fragment: str) -> Iterator[int]:
+    """The offsets where ``fragment`` stands in ``text`` as it is, beginning and ending on word boundaries."""
+    at = text.find(fragment) if fragment else -1
+    while at >= 0:
+        if is_boundary(text, at) and is_boundary(text, at + len(fragment)):
+            yield at
+        at = text.find(fragment, at + 1)
 
 
 def snap(text: str, start: int, end: int) -> tuple[int, int]:

@@ -32,7 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ._normal import EDGE as _EDGE  # noqa: F401 - kept for callers that strip fragments as locate() does
 from ._normal import core as _core
-from ._normal import is_boundary, normalize, normalized, snap
+from ._normal import find_words, is_boundary, normalize, normalized, snap
 from ._quotation import QUOTE_MARKS, hugged, quoted_regions
 
 __all__ = [
@@ -103,12 +103,8 @@ def locate(text: str, fragment: str) -> Span | None:
 
 def _occurrences(text: str, fragment: str) -> Iterator[Span]:
     """Every place ``fragment`` stands on word boundaries: exact ones first, then normalized ones."""
-    n = len(fragment)
-    at = text.find(fragment)
-    while at >= 0:
-        if is_boundary(text, at) and is_boundary(text, at + n):
-            yield Span(start=at, end=at + n, match=MatchKind.EXACT)
-        at = text.find(fragment, at + 1)
+    for at in find_words(text, fragment):
+        yield Span(start=at, end=at + len(fragment), match=MatchKind.EXACT)
     core = _core(fragment)
     if not core:
         return

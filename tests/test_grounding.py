@@ -8,6 +8,7 @@ import pytest
 
 from summarize import MatchKind, locate, normalize
 from summarize.grounding import _EDGE, Span, closest_passage, is_quoted, quoted_regions, whole_quotation
+from summarize.speakers import quote_key, quotes_overlap
 
 TEXT = "Iran\u2019s mission called the accusations \u201cunsubstantiated and malicious.\u201d\nIt said\u00a0\u00a0more \u2014 later\u2026 done."
 
@@ -225,3 +226,11 @@ def test_whole_quotation_finds_a_later_quotation_spelled_otherwise_and_never_ins
     other = whole_quotation(text, legal)
     assert other is not None and other.start == text.rindex("legal")
     assert closest_passage(text, "\u00ab illegal \u00bb") == "illegal"
+
+
+@pytest.mark.parametrize(("short", "long"), [("14 degrees", "-14 degrees"), ("5 percent rise", "a 2.5 percent rise"),
+                                             ("10 million", "$10 million"), ("legal", "it was illegal"),
+                                             ("don", "we don\u2019t know")])
+def test_who_said_what_never_merges_a_quote_found_only_inside_a_word_or_number(short: str, long: str) -> None:
+    assert quotes_overlap(quote_key(short), quote_key(long)) is None
+    assert quotes_overlap(quote_key("we know"), quote_key("\u201cwe know,\u201d she said")) == ("contained", 100.0)
