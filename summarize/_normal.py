@@ -150,11 +150,26 @@ def core(fragment: str) -> str:
     return n[start:end]
 
 
+def normalized(text: str) -> Normalized:
+    """The normal form of ``text`` with its map back to ``text`` (articles are cached: they are searched many times)."""
+    # Short strings (fragments, the gaps beside a quotation) have a cache of their own, so that they never
+    # push the article being checked out of its small one.
+    return _normalized_cached(text) if len(text) > 512 else _normalized_short(text)
+
+
 # Small on purpose: an answer's quotes are validated one after another, so the article being checked is
 # always the latest entry; a large cache would hold many long articles.
 @lru_cache(maxsize=8)
-def normalized(text: str) -> Normalized:
-    """The normal form of ``text`` with its map back to ``text`` (cached: articles are searched many times)."""
+def _normalized_cached(text: str) -> Normalized:
+    return _normalized(text)
+
+
+@lru_cache(maxsize=1024)  # at most 1,024 strings of at most 512 characters
+def _normalized_short(text: str) -> Normalized:
+    return _normalized(text)
+
+
+def _normalized(text: str) -> Normalized:
     composed, edits1 = _apply(text, _composition_edits(text))
     folded = _ONE_FOR_ONE.sub(lambda m: _FOLD[m.group()], composed)  # offsets unchanged
     edits = []

@@ -234,3 +234,16 @@ def test_whole_quotation_finds_a_later_quotation_spelled_otherwise_and_never_ins
 def test_who_said_what_never_merges_a_quote_found_only_inside_a_word_or_number(short: str, long: str) -> None:
     assert quotes_overlap(quote_key(short), quote_key(long)) is None
     assert quotes_overlap(quote_key("we know"), quote_key("\u201cwe know,\u201d she said")) == ("contained", 100.0)
+
+
+def test_checking_many_quotes_builds_the_articles_normal_form_once() -> None:
+    from summarize._normal import _normalized_cached
+
+    words = [f"w{i}" for i in range(400)]
+    text = " ".join(f"\u201c{w} said\u201d" if i % 7 == 0 else w for i, w in enumerate(words))
+    _normalized_cached.cache_clear()
+    for w in words[::7]:
+        span = locate(text, f'"{w} said"')  # normalized: the article's normal form is searched
+        assert span is not None and span.match is MatchKind.NORMALIZED and is_quoted(text, span)
+        whole_quotation(text, span)  # normalizes the short gaps beside each quotation
+    assert _normalized_cached.cache_info().misses == 1
