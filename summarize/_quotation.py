@@ -22,6 +22,7 @@ since a lone ``'`` or ``’`` is more often an apostrophe (``the '90s``, ``the s
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 __all__ = ["QUOTE_MARKS", "quoted_regions", "hugged"]
@@ -52,6 +53,7 @@ QUOTE_MARKS = "".join(sorted(set("".join(_PAIRS) + "".join(p + o for p, o, _ in 
 _ONLY_OPEN = "\u201e\u201f\u201a\u300c\u300e\u301d"
 _APOSTROPHES = "'\u2019"
 _CLOSING_PUNCT = ".,;:!?)]}"
+_MARK_OR_BREAK = re.compile("[\n" + re.escape(QUOTE_MARKS) + "]")
 
 
 def _flanking(text: str, i: int) -> tuple[bool, bool]:
@@ -78,11 +80,10 @@ def quoted_regions(text: str) -> tuple[tuple[int, int], ...]:
         regions.extend((opened, at) for mark, opened in stack if _PAIRS[mark][2] == "double")
         stack.clear()
 
-    for i, ch in enumerate(text):
+    for m in _MARK_OR_BREAK.finditer(text):
+        i, ch = m.start(), m.group()
         if ch == "\n":
             end_paragraph(i)
-            continue
-        if ch not in QUOTE_MARKS:
             continue
         if ch in _APOSTROPHES and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
             continue  # it's, Iran's: an apostrophe
