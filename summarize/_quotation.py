@@ -12,7 +12,8 @@ Terms used here:
 - **flanking**: a mark that can open and close (``"``, ``”``, ``»``, ``'``...) opens when it stands
   before a word and after space or an opening punctuation mark (left-flanking), closes when it stands
   after a non-space and before space or punctuation (right-flanking), and otherwise (``« Oui »``,
-  ``“不”``) closes if something is open and opens if not. An apostrophe between two letters (``it’s``) is never a mark.
+  ``“不”``) closes if something is open and opens if not. An apostrophe between two letters
+  (``it’s``) is never a mark.
 
 A closing mark closes the innermost open quotation it pairs with; quotations opened inside that one
 and still open are dropped. A double quotation still open at the end of a paragraph runs to its end
@@ -25,7 +26,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-__all__ = ["QUOTE_MARKS", "quoted_regions", "hugged"]
+__all__ = ["QUOTE_MARKS", "hugged", "quoted_regions"]
 
 # opener -> (the closers it pairs with, other closers writers use with it, weight)
 _PAIRS: dict[str, tuple[str, str, str]] = {
@@ -113,4 +114,5 @@ def hugged(text: str, start: int, end: int) -> bool:
     """Whether single quotation marks stand right around ``text[start:end]`` (``‘Iran plot’``, ``'Iran plot'``)."""
     before = text[start - 1] if start > 0 else ""
     after = text[end] if end < len(text) else ""
-    return bool(before) and before in "'\u2018\u201a\u2039\u203a" and bool(after) and after in "'\u2019\u2018\u203a\u2039"
+    opens, closes = "'\u2018\u201a\u2039\u203a", "'\u2019\u2018\u203a\u2039"
+    return bool(before) and before in opens and bool(after) and after in closes

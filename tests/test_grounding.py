@@ -125,8 +125,9 @@ def test_a_later_occurrence_on_word_boundaries_is_found_when_the_first_is_inside
     ("text", "fragment"),
     [("it fell to -14 degrees", "14 degrees"), ("it fell to 14 degrees", "-14 degrees"),
      ("it fell to \u221214 degrees", "14 degrees"), ("from 14 degrees \u2014 14 degrees", "-14 degrees"),
-     ("a rise of .5 percent", "5 percent"), ("a rise of 5 percent", ".5 percent"), ("a rise of 2.5 percent", "5 percent"),
-     ("it cost $10 million", "10 million"), ("it cost \u20ac10 million", "10 million"), ("prices rose 5% today", "rose 5"),
+     ("a rise of .5 percent", "5 percent"), ("a rise of 5 percent", ".5 percent"),
+     ("a rise of 2.5 percent", "5 percent"), ("it cost $10 million", "10 million"),
+     ("it cost \u20ac10 million", "10 million"), ("prices rose 5% today", "rose 5"),
      ("the fund grew to 10.5 billion", "grew to 10."), ("a score of 3 - 14 today", "-14 today")],
 )
 def test_a_sign_currency_point_or_percent_belongs_to_its_number(text: str, fragment: str) -> None:
@@ -135,7 +136,8 @@ def test_a_sign_currency_point_or_percent_belongs_to_its_number(text: str, fragm
 
 @pytest.mark.parametrize(
     ("text", "fragment", "passage"),
-    [("it fell to -14 degrees", "-14 degrees", "-14 degrees"), ("it fell to \u221214 degrees", "-14 degrees", "\u221214 degrees"),
+    [("it fell to -14 degrees", "-14 degrees", "-14 degrees"),
+     ("it fell to \u221214 degrees", "-14 degrees", "\u221214 degrees"),
      ("a rise of .5 percent", ".5 percent.", ".5 percent"), ("it cost $10 million", "$10 million", "$10 million"),
      ("prices rose 5% today", "\u201crose 5%\u201d", "rose 5%"), ("pages 10\u201312 of it", "10-12", "10\u201312")],
 )
@@ -190,15 +192,18 @@ def test_a_fuzzy_span_is_widened_to_whole_words() -> None:
     [("\u201cHe called it \"fake news\" today,\u201d she said. Then she left.", 'He called it "fake news" today,'),
      ("\u201eWir werden antworten\u201c, sagte er. Dann ging er.", "Wir werden antworten"),
      ("\u201eNie odpowiemy\u201d, powiedzia\u0142. Potem wyszed\u0142.", "Nie odpowiemy"),
-     ("\u00ab\u00a0Nous allons r\u00e9pondre\u00a0\u00bb, a-t-il dit. Puis il est parti.", "\u00a0Nous allons r\u00e9pondre\u00a0"),
+     ("\u00ab\u00a0Nous allons r\u00e9pondre\u00a0\u00bb, a-t-il dit. Puis il est parti.",
+      "\u00a0Nous allons r\u00e9pondre\u00a0"),
      ("\u00ab Nous allons r\u00e9pondre \u00bb, a-t-il dit. Puis il est parti.", " Nous allons r\u00e9pondre "),
      ("\u00abNous allons r\u00e9pondre\u00bb, a-t-il dit. Puis il est parti.", "Nous allons r\u00e9pondre"),
      ("\u00bbWir werden antworten\u00ab, sagte er. Dann ging er.", "Wir werden antworten"),
      ("\u2039Wir werden antworten\u203a, sagte er. Dann ging er.", "Wir werden antworten"),
      ("\u201aWir werden antworten\u2018, sagte er. Dann ging er.", "Wir werden antworten"),
      ("\u201dVi kommer att svara\u201d, sade han. Sedan gick han.", "Vi kommer att svara"),
-     ("\u4ed6\u8bf4\uff1a\u300c\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94\u300d\u3002\u7136\u540e\u4ed6\u8d70\u4e86", "\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94"),
-     ("\u4ed6\u8bf4\uff1a\u300e\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94\u300f\u3002\u7136\u540e\u4ed6\u8d70\u4e86", "\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94")],
+     ("\u4ed6\u8bf4\uff1a\u300c\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94\u300d\u3002\u7136\u540e\u4ed6\u8d70\u4e86",
+      "\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94"),
+     ("\u4ed6\u8bf4\uff1a\u300e\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94\u300f\u3002\u7136\u540e\u4ed6\u8d70\u4e86",
+      "\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94")],
 )
 def test_a_quotation_in_any_recognised_marks_is_quoted_and_ends_at_its_closing_mark(text: str, quotation: str) -> None:
     assert [text[s:e] for s, e in quoted_regions(text)][0] == quotation
@@ -217,7 +222,8 @@ def test_straight_quotes_nested_in_curly_ones_are_quoted_in_both() -> None:
 
 
 def test_whole_quotation_finds_a_later_quotation_spelled_otherwise_and_never_inside_a_word() -> None:
-    text = "They said \u201cthe strike was illegal.\u201d Later: \u00ab\u00a0illegal\u00a0\u00bb, and \u201clegal\u201d again."
+    text = ("They said \u201cthe strike was illegal.\u201d Later: \u00ab\u00a0illegal\u00a0\u00bb, "
+            "and \u201clegal\u201d again.")
     first = locate(text, "illegal")
     assert first is not None and first.start < text.index("Later")
     better = whole_quotation(text, first)

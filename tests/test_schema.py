@@ -157,7 +157,8 @@ def test_a_saved_summary_loads_without_context_keeping_its_spans() -> None:
 
 
 def test_a_quote_or_evidence_found_only_inside_a_word_is_a_misquote() -> None:
-    ctx = {"article": GroundingContext(text="\u201cThe strike was illegal,\u201d he said. 11 million people were displaced.")}
+    text = "\u201cThe strike was illegal,\u201d he said. 11 million people were displaced."
+    ctx = {"article": GroundingContext(text=text)}
     quote = {"text": "legal", "speaker": "a spokesman", "speaker_role": None, "kind": "direct", "cue": "said"}
     with pytest.raises(ValidationError, match="does not appear word for word"):
         Quote.model_validate(quote, context=ctx)
