@@ -25,10 +25,12 @@ Terms used here (see also :mod:`summarize.grounding`):
   begins and ends on unit boundaries.
 - **word boundary** (in the original text, format characters skipped): a place that does not cut a
   word or a number. It is not one between two letters, digits or combining marks; around an
-  apostrophe between letters (``don't``, ``Iran's``); between a digit and a sign, currency symbol or
-  decimal point that belongs to its number (``-14``, ``$10``, ``.5``, ``2.5``, ``2,000``); nor between
-  a digit and ``%``, ``‰``, ``°`` or a currency symbol after it. In scripts written without spaces
-  (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar) every place between two characters is one.
+  apostrophe between letters (``don't``, ``Iran's``) or a full stop after a lone letter (``U.S.``);
+  between a digit and a sign, currency symbol or decimal point that belongs to its number (``-14``,
+  ``$10``, ``.5``); around ``.``, ``,``, ``/`` or ``:`` between digits (``2.5``, ``2,000``, ``1/2``,
+  ``10:30``); nor between a digit and ``%``, ``‰``, ``°`` or a currency symbol after it. In scripts
+  written without spaces (Chinese, Japanese kana, Thai, Lao, Khmer, Myanmar) every place between two
+  characters is one.
 
 The standard library's ``re`` has no Unicode property classes, so categories come from
 ``unicodedata``, looked up only for characters outside ASCII.
@@ -69,7 +71,7 @@ EDGE = " \"'.,;:!?-()[]{}\u3001\u3002\uff0c\uff01\uff1f\uff1a\uff1b\uff08\uff09\
 _SIGNS = DASHES + "+\u00b1"
 _AFTER_NUMBER = "%\u2030\u2031\u00b0"
 _APOSTROPHES = "'\u2019\u02bc"
-_POINTS = ".,"
+_POINTS = ".,/:"  # between two digits: 2.5, 2,000, 1/2, 10:30
 # Scripts written without spaces between words: every character boundary is a word boundary there.
 _UNSPACED = re.compile(
     "[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf"
@@ -266,14 +268,19 @@ def _forward(text: str, i: int) -> int:
     return i
 
 
-def _joined(a: str, b: str, before_a: str, after_b: str) -> bool:
-    """Whether ``a`` and the ``b`` right after it belong to one word or number (no word boundary between)."""
+def _joined(text: str, ia: int, ib: int) -> bool:
+    """Whether ``text[ia]`` and ``text[ib]``, the visible characters on either side of a place, belong to one
+    word or number (module docstring), so that the place is no word boundary."""
+    a, b = text[ia], text[ib]
     if _is_mark(b):
         return True
     if _UNSPACED.match(a) or _UNSPACED.match(b):
         return False
     if _is_word(a) and _is_word(b):
         return True
+    iaa, ibb = _back(text, ia), _forward(text, ib + 1)
+    before_a = text[iaa] if iaa >= 0 else ""
+    after_b = text[ibb] if ibb < len(text) else ""
     if b.isdigit() and (_is_currency(a) or (a in _POINTS and before_a.isdigit())
                         or ((a in _SIGNS or a == ".") and not _is_word(before_a))):
         return True
@@ -281,7 +288,20 @@ def _joined(a: str, b: str, before_a: str, after_b: str) -> bool:
         return True
     if a in _APOSTROPHES and _is_word(before_a) and _is_word(b):
         return True
-    return b in _APOSTROPHES and _is_word(a) and _is_word(after_b)
+    if b in _APOSTROPHES and _is_word(a) and _is_word(after_b):
+        return True
+    # A full stop after a single letter and before a letter: U.S., e.g. (not "end.Next", a lost space).
+    if a == "." and b.isalpha() and _initial(text, iaa):
+        return True
+    return b == "." and after_b.isalpha() and _initial(text, ia)
+
+
+def _initial(text: str, i: int) -> bool:
+    """Whether ``text[i]`` is a letter standing alone (no letter right before it): ``U`` in ``U.S.``."""
+    if i < 0 or not text[i].isalpha():
+        return False
+    j = _back(text, i)
+    return j < 0 or not text[j].isalpha()
 
 
 def is_boundary(text: str, i: int) -> bool:
@@ -289,8 +309,7 @@ def is_boundary(text: str, i: int) -> bool:
     ia, ib = _back(text, i), _forward(text, i)
     if ia < 0 or ib >= len(text):
         return True
-    iaa, ibb = _back(text, ia), _forward(text, ib + 1)
-    return not _joined(text[ia], text[ib], text[iaa] if iaa >= 0 else "", text[ibb] if ibb < len(text) else "")
+    return not _joined(text, ia, ib)
 
 
 def find_words(text: str, fragment: str) -> Iterator[int]:

@@ -106,10 +106,16 @@ def _found(text: str, fragment: str) -> str | None:
      ("the strike was il\u00adlegal", "legal"),  # a soft hyphen does not make two words
      ("caf\u00e9 society", "caf"), ("cafe\u0301 society", "cafe"),  # nor does a combining accent start one
      ("they don\u2019t know", "t know"), ("they don\u2019t know", "they don"),  # an apostrophe inside a word
-     ("\u201cillegal,\u201d he said", "\u201clegal,\u201d"), ("it was 2,000 people", "000 people")],
+     ("\u201cillegal,\u201d he said", "\u201clegal,\u201d"), ("it was 2,000 people", "000 people"),
+     ("U.S. officials said", "S. officials"), ("half: 1/2 cups", "2 cups"), ("at 10:30 pm", "30 pm")],
 )
 def test_a_fragment_inside_a_word_or_a_number_is_not_found(text: str, fragment: str) -> None:
     assert _found(text, fragment) is None
+
+
+def test_a_full_stop_ends_a_word_unless_it_follows_a_lone_letter() -> None:
+    assert _found("the end.Next step", "Next step") == "Next step"  # a space lost between sentences
+    assert _found("in the U.S. Iran", "U.S") == "U.S" and _found("at 10:30 pm", "at 10:30") == "at 10:30"
 
 
 def test_a_later_occurrence_on_word_boundaries_is_found_when_the_first_is_inside_a_word() -> None:
