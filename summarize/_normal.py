@@ -185,22 +185,39 @@ def _normalized(text: str) -> Normalized:
 
 
 def _composition_edits(text: str) -> list[tuple[int, int, str]]:
-    """Format characters removed and clusters (a character and its combining marks) composed (NFC)."""
+    """Format characters removed and clusters (a character and its combining marks) composed (NFC).
+
+    A format character between a letter and its mark (``a`` U+00AD U+0308) is removed inside the
+    cluster, so the letter and the mark still compose."""
     if text.isascii():
         return []
     edits: list[tuple[int, int, str]] = []
     start = end = -1  # the cluster being read: text[start:end]
+    trailing: list[int] = []  # format characters at its end, kept in it only if a mark follows
 
     def close() -> None:
-        piece = text[start:end]
-        if start >= 0 and not unicodedata.is_normalized("NFC", piece):
-            edits.append((start, end, unicodedata.normalize("NFC", piece)))
+        stop = trailing[0] if trailing else end
+        if start >= 0:
+            piece = text[start:stop]
+            visible = "".join(ch for ch in piece if not is_format(ch))
+            if visible != piece or not unicodedata.is_normalized("NFC", piece):
+                edits.append((start, stop, unicodedata.normalize("NFC", visible)))
+        edits.extend((i, i + 1, "") for i in trailing)
+        trailing.clear()
 
     for m in _NON_ASCII.finditer(text):
         i = m.start()
         category = unicodedata.category(text[i])
-        if category[0] == "M" and end == i:
+        if end == i and category[0] == "M":
             end = i + 1  # one more mark on the cluster being read
+            trailing.clear()
+            continue
+        if category == "Cf" and (end == i or (end < i and i > 0 and text[i - 1].isascii())):
+            if end < i:  # the cluster of an ASCII letter, for a mark that may follow
+                close()
+                start = i - 1
+            end = i + 1
+            trailing.append(i)
             continue
         close()
         if category == "Cf":

@@ -175,6 +175,7 @@ def test_equal_text_spelled_with_other_code_points_is_found_with_exact_offsets(t
 
 def test_normalize_folds_equivalent_spellings_and_keeps_a_minus_sign_apart_from_a_dash() -> None:
     assert normalize("e\u0301") == "\u00e9" and normalize("a\u00ad\u200b\u200c\u200d\u2060\ufeffb") == "ab"
+    assert normalize("Za\u00ad\u0308hne") == normalize("Za\u0308\u200bhne") == "Z\u00e4hne"  # composed across a Cf
     assert normalize("a -- b") == normalize("a \u2014 b") == normalize("a - b") == normalize("a\u2013b") == "a-b"
     assert normalize("at -14") == normalize("at \u221214") == "at \u221214" != normalize("at - 14")
     assert normalize("\u00ab\u2039\u300c\u300e\u201e\u201a") == "\"'\"\"\"'"

@@ -14,13 +14,15 @@ text, and must never be found ``exact`` or ``normalized``.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarize import MatchKind, locate
-from summarize._normal import is_boundary, is_format
+from summarize._normal import is_boundary, is_format, normalized
 from summarize.grounding import _core as core
 from summarize.grounding import is_quoted, quoted_regions
 
@@ -216,3 +218,18 @@ def test_words_between_any_recognised_pair_are_quoted_and_the_quotation_ends_at_
     if inner:
         nested = locate(text, "fake news")
         assert nested is not None and is_quoted(text, nested)
+
+
+_LETTERS = st.sampled_from(list("ae oA.") + ["\u0301", "\u0308", "\u0323", "\u200b", "\u00ad", "\u2060", "\u00e9", "\u00c5",
+                                              "\u212b", "\u1e0d", "\u0915", "\u093f", "\u0e01", "\u0e31"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text(alphabet=_LETTERS, max_size=16))
+def test_the_normal_form_is_nfc_without_format_characters_and_maps_every_character_back_in_order(text: str) -> None:
+    norm = normalized(text)
+    expected = unicodedata.normalize("NFC", "".join(ch for ch in text if unicodedata.category(ch) != "Cf"))
+    assert norm.text == re.sub(r"\s+", " ", expected)
+    units = [norm.unit(p) for p in range(len(norm.text))]
+    assert all(0 <= s < e <= len(text) for s, e in units)
+    assert units == sorted(units)
