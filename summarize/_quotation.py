@@ -13,7 +13,7 @@ Terms used here:
   before a word and after space or an opening punctuation mark (left-flanking), closes when it stands
   after a non-space and before space or punctuation (right-flanking), and otherwise (``« Oui »``,
   ``“不”``) closes if something is open and opens if not. An apostrophe between two letters
-  (``it’s``) is never a mark.
+  (``it’s``) or before a digit (``the ’90s``) is never a mark.
 
 A closing mark closes the innermost open quotation it pairs with; quotations opened inside that one
 and still open are dropped. A double quotation still open at the end of a paragraph runs to its end
@@ -86,8 +86,9 @@ def quoted_regions(text: str) -> tuple[tuple[int, int], ...]:
         if ch == "\n":
             end_paragraph(i)
             continue
-        if ch in _APOSTROPHES and 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum():
-            continue  # it's, Iran's: an apostrophe
+        after = text[i + 1] if i + 1 < len(text) else ""
+        if ch in _APOSTROPHES and (after.isdigit() or (i > 0 and text[i - 1].isalnum() and after.isalnum())):
+            continue  # it's, Iran's, the '90s: an apostrophe
         left, right = _flanking(text, i)
         closes = None if ch in _ONLY_OPEN or (ch in _PAIRS and left and not right) else _closed_by(stack, ch)
         if closes is not None:

@@ -260,3 +260,9 @@ def test_checking_many_quotes_builds_the_articles_normal_form_once() -> None:
         assert span is not None and span.match is MatchKind.NORMALIZED and is_quoted(text, span)
         whole_quotation(text, span)  # normalizes the short gaps beside each quotation
     assert _normalized_cached.cache_info().misses == 1
+
+
+def test_apostrophes_are_not_quotation_marks() -> None:
+    text = "Back in the \u201990s, the students\u2019 union said it\u2019s over. Later \u2018Iran plot\u2019 ran."
+    assert [text[s:e] for s, e in quoted_regions(text)] == ["Iran plot"]
+    assert not is_quoted(text, locate(text, "the students"))  # type: ignore[arg-type]
