@@ -165,8 +165,11 @@ def whole_quotation(text: str, span: Span) -> Span | None:
     passage = text[span.start : span.end]
     regions = quoted_regions(text)
 
+    def blank(gap: str) -> bool:  # only edge punctuation, white space, format characters
+        return not any(map(str.isalnum, gap)) and not _core(gap)  # (a letter settles it before any normalizing)
+
     def fills(start: int, end: int) -> bool:
-        return any(s <= start and end <= e and not _core(text[s:start]) and not _core(text[end:e]) for s, e in regions)
+        return any(s <= start and end <= e and blank(text[s:start]) and blank(text[end:e]) for s, e in regions)
 
     if fills(span.start, span.end):
         return None

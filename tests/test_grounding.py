@@ -254,11 +254,14 @@ def test_checking_many_quotes_builds_the_articles_normal_form_once() -> None:
 
     words = [f"w{i}" for i in range(400)]
     text = " ".join(f"\u201c{w} said\u201d" if i % 7 == 0 else w for i, w in enumerate(words))
+    text += " \u201c" + " ".join(words) + " zz said\u201d"  # a long quotation: a long gap before zz said
     _normalized_cached.cache_clear()
     for w in words[::7]:
         span = locate(text, f'"{w} said"')  # normalized: the article's normal form is searched
         assert span is not None and span.match is MatchKind.NORMALIZED and is_quoted(text, span)
         whole_quotation(text, span)  # normalizes the short gaps beside each quotation
+    inside = locate(text, "zz said")
+    assert inside is not None and is_quoted(text, inside) and whole_quotation(text, inside) is None
     assert _normalized_cached.cache_info().misses == 1
 
 
