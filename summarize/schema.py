@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from pydantic.json_schema import SkipJsonSchema
 
 from .dates import PartialDate
-from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, whole_quotation
+from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, normalize, whole_quotation
 
 __all__ = [
     "GROUNDING",
@@ -324,11 +324,12 @@ class ArticleSummary(_Model):
             day = published.as_date()
             if day is not None or self.published is None or not published.contains(self.published):
                 self.published = day
-        known = {n.casefold() for e in self.entities for n in e.names()}
+        # Spelling folded as grounding folds it: "Iran's" names the entity listed as "Iran’s"; accents composed.
+        known = {normalize(n).casefold() for e in self.entities for n in e.names()}
         problems: list[str] = []
 
         def check(ref: str, where: str) -> None:
-            if ref.casefold() in known or _is_descriptive(ref):
+            if normalize(ref).casefold() in known or _is_descriptive(ref):
                 return
             problems.append(f"{where} '{ref}' is not an entity name or alias")
 

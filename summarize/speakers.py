@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from rapidfuzz import fuzz
 
+from ._normal import find_words
 from .grounding import normalize
 from .linking import STOP_WORDS, name_key, name_tokens
 
@@ -45,7 +46,7 @@ def quotes_overlap(a: str, b: str) -> tuple[str, float] | None:
     if a == b:
         return "identical", 100.0
     short, long = (a, b) if len(a) <= len(b) else (b, a)
-    if short and re.search(rf"(?<!\w){re.escape(short)}(?!\w)", long):
+    if short and next(find_words(long, short), None) is not None:  # whole words: "14 degrees" is not in "-14 degrees"
         return "contained", 100.0
     if len(short) >= QUOTE_FUZZY_MIN_CHARS:
         score = fuzz.partial_ratio(short, long)

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarize import ArticleSummary, MatchKind, load_article, model_schema
-from summarize.schema import GroundingContext, TimeRef
+from summarize.schema import Event, GroundingContext, Quote, TimeRef
 
 from .conftest import SEEDS, accepted_answer
 
@@ -154,3 +154,24 @@ def test_a_saved_summary_loads_without_context_keeping_its_spans() -> None:
     summary = _validate(accepted_answer("002_7ce57991391b9df3"), "002_7ce57991391b9df3")
     again = ArticleSummary.model_validate_json(summary.model_dump_json())
     assert again == summary and again.quotes[0].span == summary.quotes[0].span
+
+
+def test_a_quote_or_evidence_found_only_inside_a_word_is_a_misquote() -> None:
+    text = "\u201cThe strike was illegal,\u201d he said. 11 million people were displaced."
+    ctx = {"article": GroundingContext(text=text)}
+    quote = {"text": "legal", "speaker": "a spokesman", "speaker_role": None, "kind": "direct", "cue": "said"}
+    with pytest.raises(ValidationError, match="does not appear word for word"):
+        Quote.model_validate(quote, context=ctx)
+    event = {"description": "People fled.", "event_type": "other", "actors": [], "targets": [], "when": None,
+             "where": None, "status": "reported", "evidence": "1 million people were displaced"}
+    with pytest.raises(ValidationError, match="does not appear word for word"):
+        Event.model_validate(event, context=ctx)
+    assert Quote.model_validate({**quote, "text": "illegal"}, context=ctx).span is not None
+
+
+def test_a_reference_spelled_with_other_typography_or_code_points_names_the_listed_entity() -> None:
+    data = accepted_answer("000_1be79f4858f8214c")
+    data["entities"] += [{"name": "Conor O\u2019Brien", "type": "person", "aliases": ["Jos\u00e9 Z\u00fa\u00f1iga"]}]
+    data["events"][0]["actors"] = ["Conor O'Brien", "Jose\u0301 Zu\u0301n\u0303iga"]
+    summary = _validate(data, "000_1be79f4858f8214c")
+    assert summary.events[0].actors == ["Conor O'Brien", "Jose\u0301 Zu\u0301n\u0303iga"]
