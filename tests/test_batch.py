@@ -8,6 +8,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -109,10 +110,73 @@ def test_glob_selects_files_and_the_output_folder_is_never_read_as_input(tmp_pat
     assert again.total == 4  # the summaries under in/out are not articles
 
 
-def _cli(args: list[str], env_extra: dict[str, str]) -> subprocess.Popen[str]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `cmd &` in a non-interactive shell hands a process
+
+
+def _cli(args: list[str], env_extra: dict[str, str], *, sigint_ignored: bool = False) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
     return subprocess.Popen([sys.executable, "-m", "summarize", *args], cwd=ROOT, env={**env, **env_extra},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ignore_sigint if sigint_ignored else None)
+
+
+class _HoldFrom:
+    """A responder that answers the articles numbered below ``first`` at once and holds the others'
+    answers until ``release`` is set; ``holding`` is set once ``count`` held requests have arrived.
+
+    A run's article tasks take the next article only when their previous one is written, so a held
+    request for an article numbered ``first`` or more means one article before it is finished: a test
+    waits for ``holding`` (an event), not for time, and the run cannot finish behind its back.
+    """
+
+    def __init__(self, first: int, count: int) -> None:
+        self.first, self.count = first, count
+        self.release, self.holding = threading.Event(), threading.Event()
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        reply = Reply(200, completion_body(minimal_answer(body), body))
+        if _item(body) >= self.first:
+            reply.hold = self.release
+            with self._lock:
+                self.held += 1
+                if self.held >= self.count:
+                    self.holding.set()
+        return reply
+
+    def wait(self, proc: subprocess.Popen[str]) -> None:
+        """Until ``count`` requests are held; fails (with the process's stderr) if the process ends first."""
+        for _ in range(1200):  # a guard against a hang (two minutes), not a window the test relies on
+            if self.holding.wait(0.1):  # looks at the process between waits: it may have died
+                return
+            if proc.poll() is not None:
+                raise AssertionError(f"the run ended (exit {proc.returncode}) before {self.count} requests were held: "
+                                     f"{proc.stderr.read() if proc.stderr else ''}")
+        raise AssertionError(f"{self.count} held requests never arrived ({self.held} did)")
+
+
+def _interrupt(responder: _HoldFrom, proc: subprocess.Popen[str]) -> tuple[str, list[int]]:
+    """Once requests are held, send Ctrl-C; the process's stderr and the worker processes it had."""
+    try:
+        responder.wait(proc)
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        responder.release.set()
+        if proc.poll() is None:
+            proc.kill()
+    return stderr, workers
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _wait_for_outputs(out: Path, n: int, proc: subprocess.Popen[str], limit: float = 60) -> None:
@@ -165,21 +229,23 @@ def test_resume_after_kill_9_leaves_every_article_exactly_once(tmp_path: Path) -
     assert files_containing(tmp_path, FAKE_KEY) == []
 
 
-def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["sigint-default", "sigint-inherited-ignored"])
+def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path, sigint_ignored: bool) -> None:
     write_synthetic_articles(tmp_path / "in", 40)
     out = tmp_path / "out"
-    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+    responder = _HoldFrom(8, 4)  # 8 article tasks for 4 places: 4 held requests mean 4 articles written
+    with LoopbackServer(responder=responder) as server:
         proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"),
-                     "--base-url", server.url, "--mode", "live", "--concurrency", "4"], {"OPENAI_API_KEY": FAKE_KEY})
-        _wait_for_outputs(out, 4, proc)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+                     "--base-url", server.url, "--mode", "live", "--concurrency", "4"], {"OPENAI_API_KEY": FAKE_KEY},
+                    sigint_ignored=sigint_ignored)
+        stderr, _ = _interrupt(responder, proc)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
     assert not list(out.rglob("*.tmp"))
     n = _all_valid_json(out)
-    assert 4 <= n < 40
+    assert 4 <= n <= 8  # the held articles were never answered
     assert all(e["status"] == "done" for e in _ledger(out)) and len(_ledger(out)) >= n - 4
+    assert not any(seen.delivered for seen in server.seen if _item(seen.body) >= 8)
 
 
 def test_worker_processes_share_the_run_and_its_ledger(tmp_path: Path) -> None:
@@ -200,19 +266,15 @@ def test_worker_processes_share_the_run_and_its_ledger(tmp_path: Path) -> None:
 def test_ctrl_c_with_worker_processes_stops_them_all_cleanly(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 60)
     out = tmp_path / "out"
-    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+    responder = _HoldFrom(8, 4)  # two workers hold 4 articles each (twice their 2 places)
+    with LoopbackServer(responder=responder) as server:
         proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--base-url", server.url, "--mode", "live",
                      "--concurrency", "4", "--workers", "2"], {"OPENAI_API_KEY": FAKE_KEY})
-        _wait_for_outputs(out, 4, proc)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
-        time.sleep(0.5)
-        seen_after_stop = len(server.seen)
-        time.sleep(0.5)
-        assert len(server.seen) == seen_after_stop  # no worker is still sending
+        stderr, workers = _interrupt(responder, proc)
     assert proc.returncode == 130, stderr
+    assert len(workers) == 2 and not [w for w in workers if _alive(w)]  # no worker is left to send anything
     assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
-    assert 4 <= _all_valid_json(out) < 60
+    assert 4 <= _all_valid_json(out) <= 8
 
 
 def _item(body: dict[str, Any]) -> int:
