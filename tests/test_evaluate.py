@@ -424,7 +424,8 @@ CORPUS_LINES = [
     "Z\u00fcrich \u2014 \u201cWe will respond,\u201d he said on Saturday \U0001f1fa\U0001f1f8.",
     "\u201cIt was the right decision. We have no regrets,\u201d Trump told reporters.",
     "The ministry said, as expected, that the talks had failed.",
-    "\u00abNie wieder\u00bb, schrieb Zarif. \u201eWir gewinnen\u201c, sagte sie. \u300c\u6211\u4eec\u4f1a\u56de\u5e94\u3002\u300d\u4ed6\u8bf4\u3002",
+    "\u00abNie wieder\u00bb, schrieb Zarif. \u201eWir gewinnen\u201c, sagte sie. "
+    "\u300c\u6211\u4eec\u4f1a\u56de\u5e94\u3002\u300d\u4ed6\u8bf4\u3002",
     "The agency said: -14 degrees.",
 ]
 # (gold content as the corpus marks it, a second part for a discontinuous span, what a perfect prediction says)
