@@ -8,8 +8,8 @@ Terms:
 - **script**: the replies, used in order; when it runs out, ``default`` answers (a 500 if none).
 - **seen**: every request the server received, as :class:`Seen` (path, headers, JSON body, arrival time
   and the status answered), so tests can count requests and check what left the client.
-- **latency**: seconds every answer waits; **hold**: a :class:`threading.Event` a reply waits for (after
-  its delay) before it is sent, so a test can keep requests in flight until it has done what it needs
+- **latency**: seconds every answer waits; **hold**: a :class:`threading.Event` (or any :class:`Flag`)
+  a reply waits for (after its delay) before it is sent, so a test can keep requests in flight until it has done what it needs
   (e.g. interrupted the client); a held reply whose client closes the connection first is never sent,
   whatever the machine's load. **rate_limit**: requests per second allowed over any sliding
   one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot frees.
@@ -32,9 +32,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
+__all__ = ["Flag", "LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
+
+
+class Flag(Protocol):
+    """What a reply can be held on: a :class:`threading.Event`, or anything else that says when it is set."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass
@@ -50,7 +56,7 @@ class Reply:
     """Close the connection instead of answering."""
     fault: str | None = None
     """The injected fault this reply carries (see :mod:`summarize.faults`), for the record in ``seen``."""
-    hold: threading.Event | None = None
+    hold: Flag | None = None
     """Send the answer only once this is set; if the client closes the connection first, send nothing."""
 
 
@@ -109,7 +115,7 @@ def write_synthetic_articles(folder: Path, n: int, *, start: int = 0) -> list[Pa
     return paths
 
 
-async def _held(request: Any, hold: threading.Event) -> None:
+async def _held(request: Any, hold: Flag) -> None:
     """Wait until ``hold`` is set or the client has closed the connection (then nothing will be sent).
 
     The event is set from other threads and aiohttp has no hook for a client going away while a
