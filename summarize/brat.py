@@ -109,14 +109,13 @@ def _parse_either_newlines(raw: str, ann: str, path: str) -> tuple[str, list[Gol
     universal = raw.replace("\r\n", "\n").replace("\r", "\n")
     try:
         return universal, parse_brat(universal, ann, path=path)
-    except GoldFormatError:
+    except GoldFormatError as brat_view:
         if universal == raw:
             raise
         try:
             return raw, parse_brat(raw, ann, path=path)
         except GoldFormatError:
-            pass
-        raise
+            raise brat_view from None  # neither matches: report the problem as brat sees the file
 
 
 def parse_brat(text: str, ann: str, *, path: str = "<ann>") -> list[GoldQuote]:

@@ -8,11 +8,12 @@ Terms:
 - **script**: the replies, used in order; when it runs out, ``default`` answers (a 500 if none).
 - **seen**: every request the server received, as :class:`Seen` (path, headers, JSON body, arrival time
   and the status answered), so tests can count requests and check what left the client.
-- **latency**: seconds every answer waits; **hold**: a :class:`threading.Event` (or any :class:`Flag`)
-  a reply waits for (after its delay) before it is sent, so a test can keep requests in flight until it has done what it needs
-  (e.g. interrupted the client); a held reply whose client closes the connection first is never sent,
-  whatever the machine's load. **rate_limit**: requests per second allowed over any sliding
-  one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot frees.
+- **latency**: seconds every answer waits. **hold**: a :class:`threading.Event` (or any :class:`Flag`)
+  a reply waits for (after its delay) before it is sent, so a test can keep requests in flight until it
+  has done what it needs (e.g. interrupted the client); a held reply whose client closes the connection
+  first is never sent, whatever the machine's load. **rate_limit**: requests per second allowed over any
+  sliding one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot
+  frees.
 - **in flight**: requests being handled at once; ``max_in_flight`` is the most seen.
 - :func:`minimal_answer` answers any article with a small valid summary grounded in its text, for
   runs over synthetic articles.
