@@ -7,6 +7,8 @@ An article ``<id>.txt`` has its annotations in ``<id>.ann`` beside it, one per l
   entity types) are read but play no part. A span may have several ``start end`` **parts** separated
   by ``;`` (``T3<TAB>Content 10 20;25 40<TAB>...``); its text field is the parts joined by a space and
   must match the ``.txt`` (white space aside), which catches offsets computed on another text.
+  Offsets count code points. A ``.txt`` with CR LF line ends is read as brat reads it (one character
+  per line end) or, when only that matches the span texts, as the file is (two).
 - ``E`` lines, **events** tying spans together: ``E1<TAB>Attribution:T4 Content:T3 Cue:T2 Source:T1``.
   The trigger (first argument) may have any type; roles are matched case-insensitively, with brat's
   numeric suffixes (``Source2``) allowed. An event without a ``Content`` role is not an attribution
@@ -79,12 +81,13 @@ def load_brat(ann_path: str | Path, article_id: str | None = None) -> GoldArticl
         raise GoldFormatError(f"no {txt_path.name} beside it: brat annotations index the article text in "
                               f"<id>.txt next to <id>.ann", path=str(ann_path))
     try:
-        # Universal newlines, no BOM stripping: what brat's own reader sees.
-        text = txt_path.read_text(encoding="utf-8")
+        # No BOM stripping (brat counts it); newlines as they are in the file, for now (see below).
+        with txt_path.open(encoding="utf-8", newline="") as f:
+            raw = f.read()
         ann = ann_path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise GoldFormatError(f"cannot read the annotations or their text as UTF-8: {exc}", path=str(ann_path)) from exc
-    quotes = parse_brat(text, ann, path=str(ann_path))
+    text, quotes = _parse_either_newlines(raw, ann, str(ann_path))
     return GoldArticle(
         id=article_id or ann_path.stem,
         source=str(ann_path),
@@ -94,6 +97,25 @@ def load_brat(ann_path: str | Path, article_id: str | None = None) -> GoldArticl
         quotes=tuple(quotes),
         events_annotated=False,
     )
+
+
+def _parse_either_newlines(raw: str, ann: str, path: str) -> tuple[str, list[GoldQuote]]:
+    """The text the offsets index, and the quotes, for a ``.txt`` that may have CR LF line ends.
+
+    brat's own server reads with universal newlines, so a CR LF counts as one character; converters and
+    scripts that read the file as it is count two. Both kinds of corpora exist: the offsets are read
+    against brat's view first and, when its span texts do not match there, against the file as it is.
+    """
+    universal = raw.replace("\r\n", "\n").replace("\r", "\n")
+    try:
+        return universal, parse_brat(universal, ann, path=path)
+    except GoldFormatError as brat_view:
+        if universal == raw:
+            raise
+        try:
+            return raw, parse_brat(raw, ann, path=path)
+        except GoldFormatError:
+            raise brat_view from None  # neither matches: report the problem as brat sees the file
 
 
 def parse_brat(text: str, ann: str, *, path: str = "<ann>") -> list[GoldQuote]:

@@ -383,6 +383,21 @@ def _listed(paths: tuple[Path, ...], root: Path, shown: int = 10) -> str:
     return ", ".join(names) + (f" and {len(paths) - shown} more" if len(paths) > shown else "")
 
 
+def _interruptible() -> None:
+    """Make Ctrl-C (SIGINT) interrupt the command even when this process was started with it ignored.
+
+    A command started in the background by a non-interactive shell (``cmd &`` in a script, CI) inherits
+    SIGINT as ignored; Python then installs no handler, and a run sent SIGINT would carry on paying for
+    every article and exit 0. Restored here, before any work starts, an interrupt always stops cleanly
+    with status 130. A handler someone else installed is left alone.
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status."""
     try:
@@ -401,6 +416,8 @@ def main(argv: list[str] | None = None) -> int:
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
     from .errors import SummarizeError
+
+    _interruptible()
 
     try:
         if args.command == "run":

@@ -9,9 +9,17 @@ Terms and rules (the README's "Evaluate against gold" says the same for users):
   at its own offsets, then at its offsets shifted as much as the previous quote's were, then at the
   occurrence of its words nearest to that place, then (typography aside) near it or anywhere. A
   quote found nowhere is **unmappable**: reported and left out of every score.
-- **overlap** of two spans: characters in common ÷ characters in either (intersection over union),
-  from 0 to 1. Spans **overlap-match** when it is at least the threshold (``--overlap``, default 0.5);
-  they **exact-match** when their start and end are equal.
+- **scored extent** of a span (gold or predicted, after mapping): the span without white space, format
+  characters (zero-width space, BOM) and Unicode punctuation at either edge, so quotation marks of
+  every kind (straight, curly, ``« »``, ``„ “``, ``‹ ›``, ``「」``), commas, full stops, brackets and
+  dashes standing at an edge do not count: gold ``“We will respond,”`` and a prediction ``We will
+  respond`` have the same extent. Punctuation that is part of what it stands next to stays: a sign or
+  a decimal point right before a digit at the start (``-14``, ``.5``) and ``# % & * @ § ¶ † ‡ ‰ ‱ ′ ″
+  / \\``. Inner characters always count, so a word missing or added is a different extent.
+  :func:`scored_extent` is the one place this is decided; every score below compares these extents.
+- **overlap** of two spans: characters in common ÷ characters in either (intersection over union) of
+  their scored extents, from 0 to 1. Spans **overlap-match** when it is at least the threshold
+  (``--overlap``, default 0.5); they **exact-match** when their scored extents are equal.
 - **matching** is one-to-one and greedy: of all pairs scoring at or above the threshold, the best is
   taken first (ties: lower gold index, then lower predicted index), then the best of what remains.
   Each gold quote and each predicted quote is used at most once; a duplicate prediction is a false
@@ -38,6 +46,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -52,7 +61,7 @@ from .names import NameIndex, same_referent
 
 __all__ = ["EvalReport", "PredictedEvent", "PredictedQuote", "Prediction", "date_matches", "evaluate",
            "evaluate_article", "is_grounded", "load_gold", "load_prediction", "map_quotes", "match_spans",
-           "span_overlap"]
+           "scored_extent", "span_overlap"]
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,33 @@ def _span(span: Any) -> tuple[int | None, int | None, str | None]:
 
 # -- spans --------------------------------------------------------------------------------------------
 
+#: Punctuation that belongs to the word or number it stands next to, so it counts even at an edge.
+_KEPT = "#%&*@\u00a7\u00b6\u2020\u2021\u2030\u2031\u2032\u2033/\\"
+#: Before a digit at the start of a span, these are a sign or a decimal point: ``-14`` is not ``14``.
+_NUMBER_PREFIX = "-.\u2010\u2011\u2012\u2013"
+
+
+def scored_extent(text: str, start: int, end: int) -> tuple[int, int]:
+    """The part of ``text[start:end]`` that scoring compares: without white space, format characters and
+    punctuation at its edges (the rule is in the module docstring); empty (``start == end``) when
+    nothing else is left."""
+    while start < end and _ignored_edge(text, start, leading=True):
+        start += 1
+    while end > start and _ignored_edge(text, end - 1, leading=False):
+        end -= 1
+    return start, end
+
+
+def _ignored_edge(text: str, i: int, *, leading: bool) -> bool:
+    ch = text[i]
+    category = unicodedata.category(ch)
+    if ch.isspace() or category == "Cf":
+        return True
+    if category[0] != "P" or ch in _KEPT:
+        return False
+    return not (leading and ch in _NUMBER_PREFIX and i + 1 < len(text) and text[i + 1].isdigit())
+
+
 def span_overlap(a: tuple[int, int], b: tuple[int, int]) -> float:
     """Characters in common ÷ characters in either (0 when disjoint or both empty)."""
     inter = min(a[1], b[1]) - max(a[0], b[0])
@@ -134,7 +170,8 @@ def match_spans(gold: Sequence[tuple[int, int]], pred: Sequence[tuple[int, int]]
                 ) -> list[tuple[int, int]]:
     """One-to-one greedy matching: ``(gold index, predicted index)`` pairs, best overlap first.
 
-    ``threshold=None`` asks for exact matches (equal start and end).
+    ``threshold=None`` asks for exact matches (equal start and end). :func:`evaluate_article` passes
+    scored extents, so the edge rule of the module docstring applies to both modes.
     """
     scored = []
     for gi, g in enumerate(gold):
@@ -242,6 +279,7 @@ def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: flo
 
     gold_quotes, lost, remapped = map_quotes(gold, pred.text)
     gq = [q for _, q in gold_quotes]
+    g_spans = [scored_extent(pred.text, q.start, q.end) for q in gq]
     pq = [(q, _pred_span(pred.text, q)) for q in pred.quotes]
     gold_names = NameIndex((e.name, e.aliases) for e in gold.entities)
     pred_names = NameIndex(pred.entities)
@@ -252,7 +290,7 @@ def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: flo
         p_spans = [(i, pq[i][1]) for i in p_idx]
         located = [(i, s) for i, s in p_spans if s is not None]
         for mode, threshold in (("exact", None), ("overlap", overlap)):
-            pairs = match_spans([(gq[i].start, gq[i].end) for i in g_idx], [s for _, s in located], threshold)
+            pairs = match_spans([g_spans[i] for i in g_idx], [s for _, s in located], threshold)
             c: SpanCounts = scores.quotes[row][mode]
             c.tp, c.fn, c.fp = len(pairs), len(g_idx) - len(pairs), len(p_idx) - len(pairs)
             if row == "all" and mode == "overlap":
@@ -290,11 +328,15 @@ def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: flo
 
 
 def _pred_span(text: str, q: PredictedQuote) -> tuple[int, int] | None:
-    """A predicted quote's span; located by its words when the document gives none (never fuzzily)."""
+    """A predicted quote's scored extent; located by its words when the document gives no span (never
+    fuzzily). ``None`` when it cannot be placed or holds nothing but punctuation."""
     if isinstance(q.start, int) and isinstance(q.end, int) and 0 <= q.start <= q.end <= len(text):
-        return q.start, q.end
-    span = locate(text, q.text) if q.text else None
-    return (span.start, span.end) if span is not None and span.match.value != "fuzzy" else None
+        found: tuple[int, int] | None = (q.start, q.end)
+    else:
+        span = locate(text, q.text) if q.text else None
+        found = (span.start, span.end) if span is not None and span.match.value != "fuzzy" else None
+    extent = scored_extent(text, *found) if found is not None else None
+    return extent if extent is not None and extent[0] < extent[1] else None
 
 
 def evaluate(pred_dir: str | Path, gold_dir: str | Path, *, overlap: float = 0.5) -> EvalReport:

@@ -10,6 +10,9 @@ Terms:
   and the article's request number, so a run injects the same faults whatever order concurrent
   requests arrive in. ``rate`` is the share of requests that get a fault; ``script`` forces the
   faults of one article's requests in order (``None`` for a clean answer).
+- **stall**: the answer is held until the client closes the connection (its timeout), so it is never
+  delivered however slow the machine is; ``stall=<seconds>`` instead sends it after that long (for
+  benchmarks that want a late answer rather than none).
 - **answer**: without a fault, the plan answers with ``answer(body)`` (default
   :func:`summarize.loopback.minimal_answer`, valid for :func:`~summarize.loopback.write_synthetic_articles`).
 
@@ -40,7 +43,7 @@ EXPECTED: dict[str, str] = {
     "500": "transient",
     "502": "transient",
     "503": "transient",
-    "stall": "transient",  # answers only after the client's timeout
+    "stall": "transient",  # holds the answer until the client gives up (its timeout), then sends nothing
     "drop": "transient",  # closes the connection without answering
     "malformed_body": "transient",  # a 200 whose body is not JSON
     "schema_invalid": "reask",  # valid JSON, wrong shape
@@ -71,7 +74,7 @@ class FaultPlan:
     """A loopback responder that injects faults (see the module docstring). Thread-safe."""
 
     def __init__(self, rate: float = 0.3, *, seed: int = 0, kinds: Iterable[str] = FAULTS,
-                 script: dict[str, list[str | None]] | None = None, stall: float = 2.0,
+                 script: dict[str, list[str | None]] | None = None, stall: float | None = None,
                  answer: Callable[[dict[str, Any]], dict[str, Any]] = minimal_answer) -> None:
         self.kinds = tuple(kinds)
         unknown = sorted(set(self.kinds) - set(FAULTS))
@@ -113,7 +116,9 @@ class FaultPlan:
             return Reply(429, {"error": {"message": "injected rate limit", "type": "rate_limit_exceeded"}},
                          headers={"retry-after-ms": "50"})
         if fault == "stall":
-            return Reply(200, completion_body(answer, body), delay=self.stall)
+            if self.stall is not None:
+                return Reply(200, completion_body(answer, body), delay=self.stall)
+            return Reply(200, completion_body(answer, body), hold=threading.Event())  # never set
         if fault == "drop":
             return Reply(200, None, drop=True)
         if fault == "malformed_body":

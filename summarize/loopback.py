@@ -10,8 +10,12 @@ Terms:
   and the status answered), so tests can count requests and check what left the client.
 - **echo**: a reply with ``echo=True`` puts the request's headers into its body: each ``{Header-Name}``
   becomes that header's value, as a misbehaving server or proxy does (``"{Authorization}"``).
-- **latency**: seconds every answer waits; **rate_limit**: requests per second allowed over any sliding
-  one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot frees.
+- **latency**: seconds every answer waits. **hold**: a :class:`threading.Event` (or any :class:`Flag`)
+  a reply waits for (after its delay) before it is sent, so a test can keep requests in flight until it
+  has done what it needs (e.g. interrupted the client); a held reply whose client closes the connection
+  first is never sent, whatever the machine's load. **rate_limit**: requests per second allowed over any
+  sliding one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot
+  frees.
 - **in flight**: requests being handled at once; ``max_in_flight`` is the most seen.
 - :func:`minimal_answer` answers any article with a small valid summary grounded in its text, for
   runs over synthetic articles.
@@ -32,9 +36,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
+__all__ = ["Flag", "LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
+
+
+class Flag(Protocol):
+    """What a reply can be held on: a :class:`threading.Event`, or anything else that says when it is set."""
+
+    def is_set(self) -> bool: ...
 
 
 @dataclass
@@ -52,6 +62,8 @@ class Reply:
     """The injected fault this reply carries (see :mod:`summarize.faults`), for the record in ``seen``."""
     echo: bool = False
     """Put the request's headers into the body (see the module docstring)."""
+    hold: Flag | None = None
+    """Send the answer only once this is set; if the client closes the connection first, send nothing."""
 
 
 @dataclass
@@ -107,6 +119,16 @@ def write_synthetic_articles(folder: Path, n: int, *, start: int = 0) -> list[Pa
                         f"Officials confirmed the plan for item {i}.\n", encoding="utf-8")
         paths.append(path)
     return paths
+
+
+async def _held(request: Any, hold: Flag) -> None:
+    """Wait until ``hold`` is set or the client has closed the connection (then nothing will be sent).
+
+    The event is set from other threads and aiohttp has no hook for a client going away while a
+    handler runs, so both are looked at every few milliseconds; neither is a time limit.
+    """
+    while not hold.is_set() and request.transport is not None and not request.transport.is_closing():
+        await asyncio.sleep(0.005)
 
 
 class LoopbackServer:
@@ -193,6 +215,8 @@ class LoopbackServer:
             reply = limited or self._next(body if isinstance(body, dict) else {})
             if limited is None and (reply.delay or self.latency):
                 await asyncio.sleep(reply.delay or self.latency)
+            if limited is None and reply.hold is not None:
+                await _held(request, reply.hold)
         finally:
             with self._lock:
                 self.in_flight -= 1

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from summarize.fixtures import FixtureStore, restored
 from summarize.loopback import write_synthetic_articles  # noqa: F401 - re-exported for tests
@@ -42,3 +43,9 @@ def files_containing(root: Path, needle: str) -> list[Path]:
     """Every file under ``root`` whose bytes contain ``needle``."""
     return [p for p in root.rglob("*") if p.is_file() and needle.encode() in p.read_bytes()]
 
+
+
+# Property tests are judged by their examples, never by how long one took: hypothesis's default 200 ms
+# deadline per example fails a correct test on a busy machine.
+settings.register_profile("summarize", deadline=None)
+settings.load_profile("summarize")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import time
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +34,8 @@ def _ledger(out: Path) -> list[dict[str, Any]]:
 
 def test_concurrency_is_bounded_and_reached_and_every_article_is_written(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 24)
-    with LoopbackServer(responder=minimal_answer, latency=0.1) as server:
+    responder = _Hold(lambda i: True, 4, release_when_held=True)  # the first answers wait until 4 are in flight
+    with LoopbackServer(responder=responder) as server, responder.guarded():
         report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=4)
     assert server.max_in_flight == 4
     assert report.ok and report.done == 24 and report.total == 24
@@ -51,11 +54,41 @@ def test_a_429_pauses_every_worker_and_no_article_fails(tmp_path: Path) -> None:
     assert report.ok and report.done == 20
     assert any(seen.status == 429 for seen in server.seen), "the server never had to limit: the test proves nothing"
     assert s.limiter.pause_log, "no 429 paused the run"
-    arrivals = [seen.at for seen in server.seen]  # the server and the limiter share time.monotonic
-    for told, until in s.limiter.pause_log:  # once told to wait, no worker sent anything until then
-        early = [round(t - told, 3) for t in arrivals if told + 0.05 < t < until - 0.02]
-        assert not early, f"requests arrived {early} s into a {until - told:.3f} s pause"
     assert report.requests == len(server.seen)
+
+
+def test_once_told_to_wait_no_worker_sends_until_the_pause_ends(tmp_path: Path) -> None:
+    """Eight requests are held in the server; the first is answered 429, and the seven others only once
+    the client has paused. Every request sent before the pause has then arrived, so any arrival before
+    the pause ends was sent during it: no allowance for how busy the machine is is needed."""
+    write_synthetic_articles(tmp_path / "in", 16)
+    s: Summarizer | None = None  # set once the server is up; the held answers look at its limiter
+    all_in = threading.Event()
+    arrived = iter(range(10_000))
+    lock = threading.Lock()
+
+    class Paused:
+        def is_set(self) -> bool:
+            return s is not None and bool(s.limiter.pause_log)
+
+    def responder(body: dict[str, Any]) -> Reply:
+        with lock:
+            n = next(arrived)
+        if n == 7:
+            all_in.set()
+        if n == 0:
+            return Reply(429, {"error": {"message": "slow down", "type": "rate_limit_exceeded"}},
+                         headers={"retry-after-ms": "300"}, hold=all_in)
+        return Reply(200, completion_body(minimal_answer(body), body), hold=Paused() if n < 8 else None)
+
+    with LoopbackServer(responder=responder) as server:
+        s = _summarizer(server, tmp_path / "fx")
+        report = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=8)
+    assert report.ok and report.done == 16 and [seen.status for seen in server.seen].count(429) == 1
+    [(told, until)] = s.limiter.pause_log
+    early = [round(seen.at - told, 3) for seen in server.seen if told < seen.at < until]  # one clock, time.monotonic
+    assert not early, f"requests arrived {early} s into a {until - told:.3f} s pause"
+    assert len([seen for seen in server.seen if seen.at >= until]) == 9  # the retry and the 8 articles left
 
 
 def test_a_failed_article_is_recorded_and_the_run_goes_on_then_resume_redoes_only_it(tmp_path: Path) -> None:
@@ -109,19 +142,86 @@ def test_glob_selects_files_and_the_output_folder_is_never_read_as_input(tmp_pat
     assert again.total == 4  # the summaries under in/out are not articles
 
 
-def _cli(args: list[str], env_extra: dict[str, str]) -> subprocess.Popen[str]:
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `cmd &` in a non-interactive shell hands a process
+
+
+def _cli(args: list[str], env_extra: dict[str, str], *, sigint_ignored: bool = False) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
     return subprocess.Popen([sys.executable, "-m", "summarize", *args], cwd=ROOT, env={**env, **env_extra},
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_ignore_sigint if sigint_ignored else None)
 
 
-def _wait_for_outputs(out: Path, n: int, proc: subprocess.Popen[str], limit: float = 60) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and proc.poll() is None:
-        if len(list(out.glob("*.json"))) >= n:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {n} outputs appeared; exit {proc.poll()}: {proc.stderr.read() if proc.stderr else ''}")
+class _Hold:
+    """A responder that holds the answers to the articles ``held`` picks (by number) until ``release`` is
+    set, and answers the others at once; ``holding`` is set once ``count`` held requests have arrived,
+    and with ``release_when_held`` that also releases them all (and every later one).
+
+    A run's article tasks take the next article only when their previous one is written, so a held
+    request for an article after the first ``2 x concurrency`` means an earlier one is finished: tests
+    wait for these events, not for time, and the run cannot finish behind their back.
+    """
+
+    def __init__(self, held: Callable[[int], bool], count: int, *, release_when_held: bool = False) -> None:
+        self.picks, self.count, self.release_when_held = held, count, release_when_held
+        self.release, self.holding = threading.Event(), threading.Event()
+        self.held = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, body: dict[str, Any]) -> Reply:
+        reply = Reply(200, completion_body(minimal_answer(body), body))
+        if self.picks(_item(body)):
+            reply.hold = self.release
+            with self._lock:
+                self.held += 1
+                if self.held >= self.count:
+                    self.holding.set()
+                    if self.release_when_held:
+                        self.release.set()
+        return reply
+
+    @contextlib.contextmanager
+    def guarded(self) -> Iterator[None]:
+        """Release after two minutes whatever happens, so a product bug fails the test instead of hanging it."""
+        guard = threading.Timer(120, self.release.set)
+        guard.start()
+        try:
+            yield
+        finally:
+            guard.cancel()
+
+    def wait(self, proc: subprocess.Popen[str]) -> None:
+        """Until ``count`` requests are held; fails (with the process's stderr) if the process ends first."""
+        for _ in range(1200):  # a guard against a hang (two minutes), not a window the test relies on
+            if self.holding.wait(0.1):  # looks at the process between waits: it may have died
+                return
+            if proc.poll() is not None:
+                raise AssertionError(f"the run ended (exit {proc.returncode}) before {self.count} requests were held: "
+                                     f"{proc.stderr.read() if proc.stderr else ''}")
+        raise AssertionError(f"{self.count} held requests never arrived ({self.held} did)")
+
+
+def _interrupt(responder: _Hold, proc: subprocess.Popen[str]) -> tuple[str, list[int]]:
+    """Once requests are held, send Ctrl-C; the process's stderr and the worker processes it had."""
+    try:
+        responder.wait(proc)
+        workers = _children(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        responder.release.set()
+        if proc.poll() is None:
+            proc.kill()
+    return stderr, workers
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def _all_valid_json(folder: Path) -> int:
@@ -135,19 +235,21 @@ def _all_valid_json(folder: Path) -> int:
 def test_resume_after_kill_9_leaves_every_article_exactly_once(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 30)
     out, fx = tmp_path / "out", tmp_path / "fx"
-    with LoopbackServer(responder=minimal_answer, latency=0.15) as server:
+    responder = _Hold(lambda i: i >= 6, 3)  # 6 article tasks for 3 places: 3 held requests, 3 articles done
+    with LoopbackServer(responder=responder) as server:
         args = ["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(fx), "--base-url", server.url,
                 "--mode", "auto", "--concurrency", "3", "--quiet"]
         proc = _cli(args, {"OPENAI_API_KEY": FAKE_KEY})
-        _wait_for_outputs(out, 6, proc)
+        responder.wait(proc)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+        responder.release.set()  # for the resumed run
         killed_at = len(server.seen)
         assert proc.returncode == -signal.SIGKILL
         done_before = {e["article"] for e in _ledger(out) if e["status"] == "done"}
         # A document is renamed into place just before its ledger line is written: the kill can fall in
         # between, and then that article is not done as far as resume is concerned (it is redone).
-        assert 3 <= len(done_before) < 30
+        assert 3 <= len(done_before) <= 6
         proc = _cli(args, {"OPENAI_API_KEY": FAKE_KEY})
         proc.communicate(timeout=120)
         assert proc.returncode == 0
@@ -165,27 +267,30 @@ def test_resume_after_kill_9_leaves_every_article_exactly_once(tmp_path: Path) -
     assert files_containing(tmp_path, FAKE_KEY) == []
 
 
-def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["sigint-default", "sigint-inherited-ignored"])
+def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path, sigint_ignored: bool) -> None:
     write_synthetic_articles(tmp_path / "in", 40)
     out = tmp_path / "out"
-    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+    responder = _Hold(lambda i: i >= 8, 4)  # 8 article tasks for 4 places: 4 held requests mean 4 articles written
+    with LoopbackServer(responder=responder) as server:
         proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"),
-                     "--base-url", server.url, "--mode", "live", "--concurrency", "4"], {"OPENAI_API_KEY": FAKE_KEY})
-        _wait_for_outputs(out, 4, proc)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
+                     "--base-url", server.url, "--mode", "live", "--concurrency", "4"], {"OPENAI_API_KEY": FAKE_KEY},
+                    sigint_ignored=sigint_ignored)
+        stderr, _ = _interrupt(responder, proc)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
     assert not list(out.rglob("*.tmp"))
     n = _all_valid_json(out)
-    assert 4 <= n < 40
+    assert 4 <= n <= 8  # the held articles were never answered
     assert all(e["status"] == "done" for e in _ledger(out)) and len(_ledger(out)) >= n - 4
+    assert not any(seen.delivered for seen in server.seen if _item(seen.body) >= 8)
 
 
 def test_worker_processes_share_the_run_and_its_ledger(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 30)
     (tmp_path / "in" / "bad.txt").write_bytes(b"\x00\x01binary")
-    with LoopbackServer(responder=minimal_answer, latency=0.05) as server:
+    responder = _Hold(lambda i: True, 5, release_when_held=True)  # the first answers wait until 5 are in flight
+    with LoopbackServer(responder=responder) as server, responder.guarded():
         s = _summarizer(server, tmp_path / "fx")
         report = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=5, workers=2)  # shares 3 + 2
         again = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=5, workers=2)
@@ -200,19 +305,15 @@ def test_worker_processes_share_the_run_and_its_ledger(tmp_path: Path) -> None:
 def test_ctrl_c_with_worker_processes_stops_them_all_cleanly(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 60)
     out = tmp_path / "out"
-    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+    responder = _Hold(lambda i: i >= 8, 4)  # two workers hold 4 articles each (twice their 2 places)
+    with LoopbackServer(responder=responder) as server:
         proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--base-url", server.url, "--mode", "live",
                      "--concurrency", "4", "--workers", "2"], {"OPENAI_API_KEY": FAKE_KEY})
-        _wait_for_outputs(out, 4, proc)
-        proc.send_signal(signal.SIGINT)
-        _, stderr = proc.communicate(timeout=30)
-        time.sleep(0.5)
-        seen_after_stop = len(server.seen)
-        time.sleep(0.5)
-        assert len(server.seen) == seen_after_stop  # no worker is still sending
+        stderr, workers = _interrupt(responder, proc)
     assert proc.returncode == 130, stderr
+    assert len(workers) == 2 and not [w for w in workers if _alive(w)]  # no worker is left to send anything
     assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
-    assert 4 <= _all_valid_json(out) < 60
+    assert 4 <= _all_valid_json(out) <= 8
 
 
 def _item(body: dict[str, Any]) -> int:
@@ -224,11 +325,9 @@ def test_a_worker_with_nothing_waiting_lends_its_places_to_the_others(tmp_path: 
     only a00004 is slow. Once a00005-a00007 are done, worker 1 has a place and nothing to send: it goes
     to worker 0, whose third request leaves before any slow answer is back."""
     write_synthetic_articles(tmp_path / "in", 8)
-
-    def answer(body: dict[str, Any]) -> Reply:
-        return Reply(200, completion_body(minimal_answer(body), body), delay=2.0 if _item(body) <= 4 else 0.0)
-
-    with LoopbackServer(responder=answer) as server:
+    # The slow answers are held until a fourth slow request arrives: worker 0's third, through a lent place.
+    responder = _Hold(lambda i: i <= 4, 4, release_when_held=True)
+    with LoopbackServer(responder=responder) as server, responder.guarded():
         report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=4, workers=2)
     assert report.done == 8 and server.max_in_flight == 4
     first_answer = min(seen.answered for seen in server.seen if _item(seen.body) <= 4)
@@ -254,12 +353,14 @@ def test_a_worker_killed_mid_run_loses_only_what_it_held_and_the_run_goes_on(tmp
     out = tmp_path / "out"
     args = ["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"), "--mode", "live",
             "--concurrency", "4", "--workers", "2", "--quiet"]
-    with LoopbackServer(responder=minimal_answer, latency=0.2) as server:
+    responder = _Hold(lambda i: i >= 8, 4)  # each worker holds 4 articles: 4 held requests, 4 articles done
+    with LoopbackServer(responder=responder) as server:
         proc = _cli([*args, "--base-url", server.url], {"OPENAI_API_KEY": FAKE_KEY})
-        _wait_for_outputs(out, 4, proc)
+        responder.wait(proc)
         workers = _children(proc.pid)
         assert len(workers) == 2, workers
         os.kill(workers[0], signal.SIGKILL)
+        responder.release.set()  # the other worker goes on
         _, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 1, stderr
         entries = _ledger(out)
