@@ -13,7 +13,8 @@ Terms:
 Every exception from openai, instructor or httpx is translated into :mod:`summarize.errors` as it
 leaves this module (:mod:`summarize.translate`), with the key redacted (:mod:`summarize.redaction`).
 The openai SDK's own retries are off (``max_retries=0``) so that retries never stack: transient
-failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`.
+failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`, and a
+429 (rate limited) waits there, within ``rate_limit_wait``, without using up retries.
 """
 
 from __future__ import annotations
@@ -275,7 +276,9 @@ class ModelClient:
     # -- construction ---------------------------------------------------------------------------
     def _transport(self) -> FixtureTransport:
         s = self.settings
-        network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff))
+        policy = RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff,
+                             rate_limit_wait=s.rate_limit_wait)
+        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy)
         transport = FixtureTransport(s.fixtures, s.mode, inner=network, provenance=self.provenance)
         self._transports.append(transport)
         return transport

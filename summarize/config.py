@@ -8,9 +8,11 @@ Terms:
 - **output mode**: how the answer's structure is requested: ``json_schema`` (OpenAI strict structured
   output, the default), ``tools`` (strict function calling), ``json`` (JSON mode with the schema in the
   prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
-- **retries**: how often a transient failure (429, 5xx, timeout, dropped connection) is retried, within
+- **retries**: how often a transient failure (5xx, timeout, dropped connection) is retried, within
   ``retry_budget`` seconds, the first back-off ``retry_backoff`` seconds; ``rpm`` / ``tpm`` are optional request and token budgets per minute for a
   run (see :mod:`summarize.network`).
+- **rate-limit wait**: a 429 (rate limited) uses up no retries: the request waits as the server asks and
+  tries again for up to ``rate_limit_wait`` seconds from its first 429, then fails as ``rate_limited``.
 - **context window**: tokens the model accepts in all; known for common models (:mod:`summarize.limits`),
   settable for others. An article that cannot fit is refused before it is sent.
 - **fixture mode**: see :class:`summarize.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
@@ -49,6 +51,7 @@ class Settings:
     retries: int = 5
     retry_budget: float = 300.0
     retry_backoff: float = 0.5
+    rate_limit_wait: float = 600.0
     rpm: float | None = None
     tpm: float | None = None
     context_window: int | None = None
@@ -70,6 +73,7 @@ class Settings:
         retries: int = 5,
         retry_budget: float = 300.0,
         retry_backoff: float = 0.5,
+        rate_limit_wait: float = 600.0,
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
@@ -95,8 +99,8 @@ class Settings:
                 f"Mode {chosen.value!r} calls a model server, but no API key or base URL is configured. "
                 "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or use mode 'replay'."
             )
-        if max_reasks < 0 or retries < 0 or retry_backoff < 0:
-            raise ConfigurationError("max_reasks, retries and retry_backoff must be 0 or more.")
+        if max_reasks < 0 or retries < 0 or retry_backoff < 0 or not rate_limit_wait >= 0:
+            raise ConfigurationError("max_reasks, retries, retry_backoff and rate_limit_wait must be 0 or more.")
         if (max_tokens is not None and max_tokens < 1) or (context_window is not None and context_window < 1):
             raise ConfigurationError("max_tokens and context_window must be positive when given.")
         if (rpm is not None and rpm <= 0) or (tpm is not None and tpm <= 0):
@@ -115,6 +119,7 @@ class Settings:
             retries=retries,
             retry_budget=retry_budget,
             retry_backoff=retry_backoff,
+            rate_limit_wait=rate_limit_wait,
             rpm=rpm,
             tpm=tpm,
             context_window=context_window,

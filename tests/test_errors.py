@@ -151,7 +151,7 @@ def test_configuration_errors_say_what_to_do(tmp_path: Path) -> None:
 
 def test_error_tree_has_one_root_and_distinct_kinds() -> None:
     classes = [getattr(summarize, n) for n in summarize.__all__ if n.endswith("Error")]
-    assert all(issubclass(c, SummarizeError) for c in classes) and len(classes) == 11
+    assert all(issubclass(c, SummarizeError) for c in classes) and len(classes) == 13
     kinds = {c("x").kind for c in classes}
     assert len(kinds) == len(classes)
     assert "ValidationError" not in summarize.__all__
