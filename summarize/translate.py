@@ -141,7 +141,8 @@ def _from_429(exc: Any, detail: str, article_id: str) -> SummarizeError:
     headers = getattr(getattr(exc, "response", None), "headers", None) or {}
     waited, asked = headers.get(RATE_LIMIT_WAITED), headers.get("retry-after")
     how_long = f" after waiting {waited} s" if waited is not None else ""
-    more = f" (it asked for Retry-After: {asked} more)" if asked else ""
+    # A number of seconds or an HTTP date; anything longer is not a Retry-After value worth repeating.
+    more = f" (it asked for Retry-After: {asked.strip()} more)" if asked and len(asked) <= 40 else ""
     return RateLimitedError(
         f"HTTP 429: the server was still rate limiting this request{how_long}{more}, the most the rate-limit wait "
         "allows (rate_limit_wait, --rate-limit-wait). Lower --concurrency or set --rpm/--tpm below "
