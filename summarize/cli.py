@@ -66,6 +66,7 @@ def _option(bound: Bound) -> Any:
 
 
 _COUNT, _TIMES, _POSITIVE = _option(bounds.COUNT), _option(bounds.TIMES), _option(bounds.POSITIVE)
+_NON_NEGATIVE = _option(bounds.NON_NEGATIVE)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -78,7 +79,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--output-mode", choices=["json_schema", "tools", "json", "md_json"],
                    help="how structured output is requested (default: json_schema)")
     g.add_argument("--max-reasks", type=_TIMES, default=2, help="reasks after an invalid answer (default: 2)")
-    g.add_argument("--retries", type=_TIMES, default=5, help="retries of a transient failure: 429, 5xx, timeout (default: 5)")
+    g.add_argument("--retries", type=_TIMES, default=5, help="retries of a transient failure: 5xx, timeout (default: 5)")
+    g.add_argument("--rate-limit-wait", type=_NON_NEGATIVE, default=600.0, metavar="SECONDS",
+                   help="how long a request rate limited by the server (429) keeps waiting and retrying, from its "
+                        "first 429, before its article fails as rate_limited; 429s use up no retries (default: 600)")
     g.add_argument("--timeout", type=_POSITIVE, default=120.0, help="seconds to wait for one answer (default: 120)")
     g.add_argument("--max-tokens", type=_COUNT, help="output budget per answer; a truncated answer is retried once with twice "
                                                   "this (default: the server's)")
@@ -195,6 +199,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     summarizer = Summarizer(model=args.model, base_url=args.base_url, fixtures=args.fixtures, mode=args.mode,
                             output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries,
+                            rate_limit_wait=args.rate_limit_wait,
                             timeout=args.timeout, max_tokens=args.max_tokens, context_window=args.context_window,
                             rpm=args.rpm, tpm=args.tpm)
     progress = RichProgress(enabled=not args.quiet)

@@ -15,7 +15,8 @@ leaves this module (:mod:`summarize.translate`), with the credentials redacted (
 the client's :class:`~summarize.redaction.Secrets` (key, base URL and proxy credentials) are handed to the
 transport that receives answers, to the fixture store and to error translation.
 The openai SDK's own retries are off (``max_retries=0``) so that retries never stack: transient
-failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`.
+failures are retried once, below the fixture layer, by :class:`summarize.network.RetryTransport`, and a
+429 (rate limited) waits there, within ``rate_limit_wait``, without using up retries.
 """
 
 from __future__ import annotations
@@ -284,7 +285,9 @@ class ModelClient:
     # -- construction ---------------------------------------------------------------------------
     def _transport(self) -> FixtureTransport:
         s = self.settings
-        network = RetryTransport(self._inner, limiter=self.limiter, policy=RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff))
+        policy = RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff,
+                             rate_limit_wait=s.rate_limit_wait)
+        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy)
         transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
                                      provenance=self.provenance, secrets=self.secrets, must_record=self.must_record)
         self._transports.append(transport)

@@ -8,9 +8,11 @@ Terms:
 - **output mode**: how the answer's structure is requested: ``json_schema`` (OpenAI strict structured
   output, the default), ``tools`` (strict function calling), ``json`` (JSON mode with the schema in the
   prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
-- **retries**: how often a transient failure (429, 5xx, timeout, dropped connection) is retried, within
+- **retries**: how often a transient failure (5xx, timeout, dropped connection) is retried, within
   ``retry_budget`` seconds, the first back-off ``retry_backoff`` seconds; ``rpm`` / ``tpm`` are optional request and token budgets per minute for a
   run (see :mod:`summarize.network`).
+- **rate-limit wait**: a 429 (rate limited) uses up no retries: the request waits as the server asks and
+  tries again for up to ``rate_limit_wait`` seconds from its first 429, then fails as ``rate_limited``.
 - **context window**: tokens the model accepts in all; known for common models (:mod:`summarize.limits`),
   settable for others. An article that cannot fit is refused before it is sent.
 - **fixture mode**: see :class:`summarize.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
@@ -50,6 +52,7 @@ class Settings:
     retries: int = 5
     retry_budget: float = 300.0
     retry_backoff: float = 0.5
+    rate_limit_wait: float = 600.0
     rpm: float | None = None
     tpm: float | None = None
     context_window: int | None = None
@@ -71,6 +74,7 @@ class Settings:
         retries: int = 5,
         retry_budget: float = 300.0,
         retry_backoff: float = 0.5,
+        rate_limit_wait: float = 600.0,
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
@@ -103,6 +107,7 @@ class Settings:
             "timeout": (timeout, POSITIVE, False), "rpm": (rpm, POSITIVE, True), "tpm": (tpm, POSITIVE, True),
             "retry_budget": (retry_budget, NON_NEGATIVE, False), "retry_backoff": (retry_backoff, NON_NEGATIVE, False),
             "temperature": (temperature, NON_NEGATIVE, True),
+            "rate_limit_wait": (rate_limit_wait, NON_NEGATIVE, False),
         }
         for name, (value, bound, optional) in numbers.items():
             if not (value is None and optional) and (problem := bound.check(name, value)):
@@ -121,6 +126,7 @@ class Settings:
             retries=retries,
             retry_budget=retry_budget,
             retry_backoff=retry_backoff,
+            rate_limit_wait=rate_limit_wait,
             rpm=rpm,
             tpm=tpm,
             context_window=context_window,

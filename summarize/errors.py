@@ -8,7 +8,9 @@
     │   └── GoldFormatError         a gold annotation file is malformed (names the file and the line)
     ├── ConfigurationError          settings are wrong or missing (no key for a live call, unknown mode, bad URL)
     ├── ProviderError               the model server or the network failed (HTTP status, timeout, connection)
-    │   └── AuthenticationError     the server rejected the credentials (401/403)
+    │   ├── AuthenticationError     the server rejected the credentials (401/403)
+    │   ├── RateLimitedError        still rate limited (429) when the rate-limit wait ran out
+    │   └── QuotaExceededError      the account's quota or credit is spent (429 insufficient_quota); not retried
     ├── RefusalError                the model refused to answer (a refusal, or a content-filter stop)
     ├── TruncatedOutputError        the answer was cut off by the output-token limit
     ├── InvalidOutputError          the answer stayed invalid after every reask
@@ -36,6 +38,8 @@ __all__ = [
     "InvalidOutputError",
     "OutputError",
     "ProviderError",
+    "QuotaExceededError",
+    "RateLimitedError",
     "RefusalError",
     "ReplayMissError",
     "RunLockedError",
@@ -92,6 +96,21 @@ class ProviderError(SummarizeError):
 
 class AuthenticationError(ProviderError):
     """The server rejected the credentials."""
+
+
+class RateLimitedError(ProviderError):
+    """The server kept answering 429 (rate limited) for longer than ``rate_limit_wait`` allows.
+
+    A 429 never uses up an article's retries: the request waits and tries again until that budget of
+    seconds is spent (see :mod:`summarize.network`).
+    """
+
+
+class QuotaExceededError(ProviderError):
+    """The account has no quota or credit left (OpenAI's 429 ``insufficient_quota``).
+
+    It arrives as a 429, like rate limiting, but waiting cannot help: it is not retried.
+    """
 
 
 class RefusalError(SummarizeError):
@@ -151,6 +170,8 @@ _KINDS = {
     ConfigurationError: "configuration",
     ProviderError: "provider",
     AuthenticationError: "authentication",
+    RateLimitedError: "rate_limited",
+    QuotaExceededError: "quota",
     RefusalError: "refusal",
     TruncatedOutputError: "truncated",
     InvalidOutputError: "invalid_output",

@@ -5,11 +5,19 @@ Terms:
 - **limiter**: one :class:`RateLimiter` shared by every request of a run. It holds optional
   requests-per-minute and tokens-per-minute budgets (token buckets) and a **pause**: when the server
   answers 429, every worker waits until the time the server named, not just the one that was told.
-- **transient failure**: 408, 409, 429 and 5xx answers, timeouts, dropped connections, and a 200 whose
+- **transient failure**: 408, 409 and 5xx answers, timeouts, dropped connections, and a 200 whose
   body is not JSON (cut off, or a proxy's page). These are
   retried with tenacity: exponential back-off with jitter, or exactly the wait the server asked for
   (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
   ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
+- **rate limited**: a 429 other than a spent quota. It is no failure of the request and uses up none of
+  its retries: the request waits what the server names (plus up to 20% jitter, so the requests told
+  at once do not all return at once; jittered exponential back-off when it names no wait, or zero), the
+  whole run pauses with it, and it tries again, for up to ``rate_limit_wait`` seconds from its first
+  429. A wait that would end after that budget is not begun: the 429 is handed up and the article fails
+  as ``rate_limited`` (:class:`~summarize.errors.RateLimitedError`).
+- **spent quota**: a 429 whose body says ``insufficient_quota`` (OpenAI: no credit left). Billing, not
+  speed: never retried (:func:`summarize.translate.quota_exhausted`).
 - **in-flight gate**: a folder run's bound on requests in flight (``--concurrency``), a semaphore in a
   context variable held while a request is on the wire or being retried, not while its answer is parsed. A run keeps more articles in progress than
   that, so a prepared request waits at the gate and goes out the moment an answer frees a place, while
@@ -44,9 +52,9 @@ from tenacity import (
     Retrying,
     retry_if_exception_type,
     retry_if_result,
-    stop_after_attempt,
-    stop_after_delay,
 )
+
+from .translate import RATE_LIMIT_WAITED, quota_exhausted
 
 __all__ = ["IN_FLIGHT", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
 
@@ -162,16 +170,26 @@ class _Bucket:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How transient failures are retried: at most ``attempts`` tries within ``budget`` seconds."""
+    """How transient failures are retried: at most ``attempts`` tries within ``budget`` seconds (the time
+    spent waiting on 429s not counted); how long a request keeps waiting on 429s: ``rate_limit_wait``."""
 
     attempts: int = 6
     budget: float = 300.0
     base: float = 0.5
     cap: float = 30.0
+    rate_limit_wait: float = 600.0
+    jitter: float = 0.2
 
     def backoff(self, attempt: int) -> float:
         """Exponential back-off with full jitter for the ``attempt``-th retry (1-based)."""
         return random.uniform(0.5, 1.0) * min(self.cap, self.base * 2 ** (attempt - 1))
+
+    def rate_limit_pause(self, asked: float | None, limited: int) -> float:
+        """The wait before retrying the ``limited``-th 429 of a request: what the server ``asked``, plus up to
+        ``jitter`` of it; back-off when it named no wait (or zero, which would only bring the next 429 sooner)."""
+        if asked:
+            return asked * random.uniform(1.0, 1.0 + self.jitter)
+        return self.backoff(limited)
 
 
 _MAX_TOKENS = re.compile(rb'"max(?:_completion)?_tokens"\s*:\s*(\d+)')
@@ -192,12 +210,22 @@ def _used_tokens(response: httpx.Response) -> int | None:
         return None
 
 
+def _quota_spent(response: httpx.Response) -> bool:
+    """Whether a 429 says the account's quota is spent (see :func:`summarize.translate.quota_exhausted`)."""
+    try:
+        return quota_exhausted(json.loads(response.content))
+    except ValueError:
+        return False
+
+
 def _transient(response: httpx.Response) -> bool:
     """A status worth retrying, or a 200 whose body is cut off or is not a JSON object (a glitch, not an answer).
 
     Only the body's ends are looked at: parsing every answer twice would cost the hot path. A body
     broken in its middle still fails to parse above, as a typed error.
     """
+    if response.status_code == 429:
+        return not _quota_spent(response)
     if response.status_code in RETRYABLE_STATUS:
         return True
     if response.status_code != 200:
@@ -262,6 +290,29 @@ class _SyncPools(httpx.BaseTransport):
             pool.close()
 
 
+@dataclass
+class _RateLimits:
+    """One request's 429s: how many, since when (by the limiter's clock), and the seconds waited on them."""
+
+    clock: Callable[[], float]
+    count: int = 0
+    since: float = 0.0
+    waited: float = 0.0
+    current: bool = False  # the latest answer was a 429
+
+    def told(self) -> int:
+        """Note one more 429; returns how many this request has had."""
+        if not self.count:
+            self.since = self.clock()
+        self.count += 1
+        self.current = True
+        return self.count
+
+    def spent(self) -> float:
+        """Seconds since this request's first 429."""
+        return self.clock() - self.since
+
+
 class RetryTransport(LayeredTransport):
     """Sends through ``inner`` within the limiter's budgets, retrying transient failures."""
 
@@ -272,14 +323,33 @@ class RetryTransport(LayeredTransport):
         self.policy = policy or RetryPolicy()
 
     def _controller(self, retrying_cls: type) -> object:
+        """A tenacity controller for one request: transient failures use up retries, 429s use up time only."""
+        policy, limiter = self.policy, self.limiter
+        limits = _RateLimits(limiter.clock)
+
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
             response = outcome.result() if outcome is not None and not outcome.failed else None
             asked = retry_after(response.headers) if response is not None else None
-            seconds = asked if asked is not None else self.policy.backoff(state.attempt_number)
             if response is not None and response.status_code == 429:
-                self.limiter.pause(seconds)  # the whole run slows down, not just this worker
-            return seconds
+                seconds = policy.rate_limit_pause(asked, limits.told())
+                limiter.pause(asked or seconds)  # the whole run slows down, not just this worker
+                limits.waited += seconds
+                return seconds
+            limits.current = False
+            return asked if asked is not None else policy.backoff(state.attempt_number - limits.count)
+
+        def stop(state: RetryCallState) -> bool:
+            if limits.current:  # the budget of time for 429s; a wait that would overrun it is not begun
+                return policy.rate_limit_wait <= 0 or limits.spent() + state.upcoming_sleep > policy.rate_limit_wait
+            return (state.attempt_number - limits.count >= policy.attempts
+                    or state.seconds_since_start - limits.waited >= policy.budget)
+
+        def give_up(state: RetryCallState) -> httpx.Response:
+            response: httpx.Response = state.outcome.result()  # type: ignore[union-attr]  # raises a failure
+            if limits.current:  # say how long it waited, for the error message (summarize.translate)
+                response.headers[RATE_LIMIT_WAITED] = f"{limits.spent():.1f}"
+            return response
 
         def log(state: RetryCallState) -> None:
             entries = RETRY_LOG.get()
@@ -288,11 +358,11 @@ class RetryTransport(LayeredTransport):
                                else str(state.outcome.result().status_code))
 
         return retrying_cls(
-            stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.budget),
+            stop=stop,
             wait=wait,
             retry=retry_if_exception_type(RETRYABLE_ERRORS) | retry_if_result(_transient),
             before_sleep=log,
-            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+            retry_error_callback=give_up,
             reraise=True,
         )
 

@@ -102,7 +102,9 @@ class Summarizer:
     ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``; ``fixtures`` to ``SUMMARIZE_FIXTURES`` or ``./fixtures``;
     ``mode`` to ``auto`` when a key or base URL is configured, else ``replay`` (offline). ``output_mode``
     picks how structure is requested (``json_schema``, ``tools``, ``json``, ``md_json``); ``max_reasks``
-    bounds how often an invalid or ungrounded answer is sent back. ``transport`` replaces the real HTTP
+    bounds how often an invalid or ungrounded answer is sent back; ``retries`` how often a transient failure
+    (5xx, timeout) is retried, while a 429 waits and retries for up to ``rate_limit_wait`` seconds (default
+    600) without using them up. ``transport`` replaces the real HTTP
     transport under the fixture layer (tests pass a loopback or mock transport here).
     """
 
@@ -122,6 +124,7 @@ class Summarizer:
         retries: int = 5,
         retry_budget: float = 300.0,
         retry_backoff: float = 0.5,
+        rate_limit_wait: float = 600.0,
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
@@ -131,7 +134,8 @@ class Summarizer:
         self.settings = Settings.resolve(
             model=model, base_url=base_url, api_key=api_key, fixtures=fixtures, mode=mode, output_mode=output_mode,
             temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
-            retries=retries, retry_budget=retry_budget, retry_backoff=retry_backoff, rpm=rpm, tpm=tpm,
+            retries=retries, retry_budget=retry_budget, retry_backoff=retry_backoff, rate_limit_wait=rate_limit_wait,
+            rpm=rpm, tpm=tpm,
             context_window=context_window,
         )
         self.prompt = prompt or load_prompt()

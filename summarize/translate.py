@@ -1,7 +1,8 @@
 """Translating what openai, instructor and httpx raise into :mod:`summarize.errors`.
 
 The most specific cause wins: an error this library raised itself (a refusal, a truncation, a replay
-miss), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx), a timeout or a failed
+miss), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx; a 429 is either rate limiting
+or, as OpenAI's ``insufficient_quota``, a spent quota: :func:`quota_exhausted`), a timeout or a failed
 connection, then a validation failure (the answer stayed invalid after every reask). Every message is
 redacted (:mod:`summarize.redaction`): a server may echo the request, key included. What the server
 said is redacted before it is clipped, never after: a clip through a secret would leave its first part.
@@ -14,13 +15,23 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from .errors import AuthenticationError, InvalidOutputError, ProviderError, SummarizeError
+from .errors import (
+    AuthenticationError,
+    InvalidOutputError,
+    ProviderError,
+    QuotaExceededError,
+    RateLimitedError,
+    SummarizeError,
+)
 from .redaction import Secrets, clip
 
 if TYPE_CHECKING:
     from .client import Usage
 
-__all__ = ["causes", "translate"]
+__all__ = ["RATE_LIMIT_WAITED", "causes", "quota_exhausted", "translate"]
+
+#: Response header the network layer adds to the 429 it gives up on: the seconds it waited for that request.
+RATE_LIMIT_WAITED = "x-summarize-rate-limit-waited"
 
 
 def causes(exc: BaseException) -> list[BaseException]:
@@ -85,12 +96,13 @@ def _problems(exc: BaseException) -> list[str]:
 def _from_status(exc: Any, article_id: str, secrets: Secrets) -> SummarizeError:
     status = exc.status_code
     detail = _server_message(exc, secrets)
+    if status == 429:
+        return _from_429(exc, detail, article_id)
     advice = {
         401: "The server rejected the API key: check OPENAI_API_KEY.",
         403: "The key is not allowed to use this model or endpoint.",
         404: "Not found: check the model name and the base URL (it usually ends in /v1).",
         400: "The server rejected the request: it may not support this output mode (try --output-mode json) or this model.",
-        429: "Rate limited by the server: slow down or raise your limits.",
     }.get(status, "The model server failed; try again later." if status >= 500 else "The server refused the request.")
     cls = AuthenticationError if status in (401, 403) else ProviderError
     return cls(f"HTTP {status}: {advice}" + (f" Server said: {detail}" if detail else ""), status=status, article_id=article_id)
@@ -111,3 +123,31 @@ def _at(error: Any) -> str:
     except (AttributeError, RuntimeError):
         return ""
     return f" at {url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
+
+
+def quota_exhausted(body: Any) -> bool:
+    """Whether an error body (the whole JSON, or its ``error`` object) is OpenAI's ``insufficient_quota``:
+    the account's credit or spending limit is used up. It comes as a 429 like rate limiting, but no wait helps."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    return isinstance(body, dict) and "insufficient_quota" in (body.get("code"), body.get("type"))
+
+
+def _from_429(exc: Any, detail: str, article_id: str) -> SummarizeError:
+    said = f" Server said: {detail}" if detail else ""
+    if quota_exhausted(getattr(exc, "body", None)):
+        return QuotaExceededError(
+            "HTTP 429 insufficient_quota: the account behind this API key has no quota or credit left. This is "
+            "billing, not speed, so it was not retried: check the plan and billing details of the key's account "
+            "(for OpenAI, https://platform.openai.com/settings/organization/billing), then run again to resume." + said,
+            status=429, article_id=article_id)
+    headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+    waited, asked = headers.get(RATE_LIMIT_WAITED), headers.get("retry-after")
+    how_long = f" after waiting {waited} s" if waited is not None else ""
+    # A number of seconds or an HTTP date; anything longer is not a Retry-After value worth repeating.
+    more = f" (it asked for Retry-After: {asked.strip()} more)" if asked and len(asked) <= 40 else ""
+    return RateLimitedError(
+        f"HTTP 429: the server was still rate limiting this request{how_long}{more}, the most the rate-limit wait "
+        "allows (rate_limit_wait, --rate-limit-wait). Lower --concurrency or set --rpm/--tpm below "
+        "your account's limits, or raise --rate-limit-wait; then run again to resume." + said,
+        status=429, article_id=article_id)
