@@ -17,7 +17,7 @@ Terms:
   429. A wait that would end after that budget is not begun: the 429 is handed up and the article fails
   as ``rate_limited`` (:class:`~summarize.errors.RateLimitedError`).
 - **spent quota**: a 429 whose body says ``insufficient_quota`` (OpenAI: no credit left). Billing, not
-  speed: never retried (:func:`summarize.translate.quota_exhausted`).
+  speed: never retried (:func:`quota_exhausted`).
 - **in-flight gate**: a folder run's bound on requests in flight (``--concurrency``), a semaphore in a
   context variable held while a request is on the wire or being retried, not while its answer is parsed. A run keeps more articles in progress than
   that, so a prepared request waits at the gate and goes out the moment an answer frees a place, while
@@ -54,9 +54,20 @@ from tenacity import (
     retry_if_result,
 )
 
-from .translate import RATE_LIMIT_WAITED, quota_exhausted
+__all__ = ["IN_FLIGHT", "RATE_LIMIT_WAITED", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport",
+           "quota_exhausted", "retry_after"]
 
-__all__ = ["IN_FLIGHT", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
+#: Response header the network layer adds to the 429 it gives up on: the seconds it waited for that request.
+RATE_LIMIT_WAITED = "x-summarize-rate-limit-waited"
+
+
+def quota_exhausted(body: Any) -> bool:
+    """Whether an error body (the whole JSON, or its ``error`` object) is OpenAI's ``insufficient_quota``:
+    the account's credit or spending limit is used up. It comes as a 429 like rate limiting, but no wait helps."""
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        body = body["error"]
+    return isinstance(body, dict) and "insufficient_quota" in (body.get("code"), body.get("type"))
+
 
 # Keep as many connections alive as a folder run keeps requests in flight: httpx's default of 20 kept
 # alive closed and reopened connections all through runs with more workers than that.
@@ -211,7 +222,7 @@ def _used_tokens(response: httpx.Response) -> int | None:
 
 
 def _quota_spent(response: httpx.Response) -> bool:
-    """Whether a 429 says the account's quota is spent (see :func:`summarize.translate.quota_exhausted`)."""
+    """Whether a 429 says the account's quota is spent (see :func:`quota_exhausted`)."""
     try:
         return quota_exhausted(json.loads(response.content))
     except ValueError:

@@ -23,16 +23,13 @@ from .errors import (
     RateLimitedError,
     SummarizeError,
 )
+from .network import RATE_LIMIT_WAITED, quota_exhausted
 from .redaction import Secrets, clip
 
 if TYPE_CHECKING:
     from .client import Usage
 
 __all__ = ["RATE_LIMIT_WAITED", "causes", "quota_exhausted", "translate"]
-
-#: Response header the network layer adds to the 429 it gives up on: the seconds it waited for that request.
-RATE_LIMIT_WAITED = "x-summarize-rate-limit-waited"
-
 
 def causes(exc: BaseException) -> list[BaseException]:
     """``exc`` and the exceptions it was raised from or during, outermost first."""
@@ -123,14 +120,6 @@ def _at(error: Any) -> str:
     except (AttributeError, RuntimeError):
         return ""
     return f" at {url.scheme}://{url.host}" + (f":{url.port}" if url.port else "")
-
-
-def quota_exhausted(body: Any) -> bool:
-    """Whether an error body (the whole JSON, or its ``error`` object) is OpenAI's ``insufficient_quota``:
-    the account's credit or spending limit is used up. It comes as a 429 like rate limiting, but no wait helps."""
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        body = body["error"]
-    return isinstance(body, dict) and "insufficient_quota" in (body.get("code"), body.get("type"))
 
 
 def _from_429(exc: Any, detail: str, article_id: str) -> SummarizeError:
