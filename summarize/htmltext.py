@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = ["HtmlPage", "html_to_text", "looks_like_html"]
 
@@ -31,6 +32,9 @@ _START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IG
 # article or <main> is kept: it often holds the headline.
 _PRUNE = ["//*[@hidden]", "//*[@aria-hidden='true']", "//nav", "//aside", "//footer",
           "//header[not(ancestor::article or ancestor::main)]"]
+
+#: HtmlPage's metadata fields, by the name trafilatura gives them.
+_METADATA = {"title": "title", "published": "date", "author": "author", "sitename": "sitename", "url": "url"}
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,11 @@ def html_to_text(page: str) -> HtmlPage:
     )
     if doc is None:
         return HtmlPage(text="")
+    found: dict[str, Any] = doc if isinstance(doc, dict) else doc.as_dict()
     # trafilatura puts each block on one line; a blank line between them marks paragraphs as in a .txt article.
-    text = "\n\n".join(line.strip() for line in (doc.text or "").split("\n") if line.strip())
-    return HtmlPage(text=text, title=_clean(doc.title), published=_clean(doc.date),
-                    author=_clean(doc.author), sitename=_clean(doc.sitename), url=_clean(doc.url))
+    text = "\n\n".join(line.strip() for line in (found.get("text") or "").split("\n") if line.strip())
+    return HtmlPage(text=text, **{key: _clean(found.get(field)) for key, field in _METADATA.items()})
 
 
-def _clean(value: str | None) -> str | None:
-    return " ".join(value.split()) or None if value else None
+def _clean(value: Any) -> str | None:
+    return " ".join(str(value).split()) or None if value else None

@@ -72,7 +72,7 @@ def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
     names = {key: [f"timeline-{key}.html" if n == 1 else f"timeline-{key}-{n}.html" for n in range(1, len(parts) + 1)]
              for key, parts in chunks.items()}
     years = [(key, names[key][0]) for key in sections if key != "undated"]
-    common = {"current": "timeline", "timeline": timeline, "years": years, "undated_href": names["undated"][0],
+    common: dict[str, Any] = {"current": "timeline", "timeline": timeline, "years": years, "undated_href": names["undated"][0],
               "links": links}
     pages = {}
     for key, parts in chunks.items():

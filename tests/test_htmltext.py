@@ -69,7 +69,8 @@ BOILERPLATE = ["News", "Sport", "Subscribe", "Advertisement", "Seaview", "newsle
 
 def test_text_after_a_hidden_element_is_kept() -> None:
     # The hand-written extractor stopped at the first hidden element and gave only "First.".
-    article = article_from_text("<!doctype html><html><body><p>First.</p><div hidden>x</div><p>Second.</p></body></html>")
+    page = "<!doctype html><html><body><p>First.</p><div hidden>x</div><p>Second.</p></body></html>"
+    article = article_from_text(page)
     assert article.text == "First.\n\nSecond."
 
 
@@ -98,6 +99,7 @@ def test_the_page_metadata_is_read_from_its_meta_tags() -> None:
 
 def test_a_copyright_year_is_not_a_publication_date_and_a_given_date_wins() -> None:
     page = ("<!doctype html><html><body><article><h1>Storm hits coast</h1><p>Winds of 100 km/h were recorded on "
-            "the coast overnight, the weather service said.</p></article><footer>&copy; 2021 Site</footer></body></html>")
+            "the coast overnight, the weather service said.</p></article><footer>&copy; 2021 Site</footer>"
+            "</body></html>")
     assert article_from_text(page).published is None
     assert article_from_text(NEWS_PAGE, published="2024-03-15").published == PartialDate(2024, 3, 15)

@@ -231,8 +231,9 @@ def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
     assert [r[2] for r in rows] == ["Title " + HOSTILE, "failed<script>"] and rows[1][9] == HOSTILE
 
 
-_TAGS = {"html", "head", "meta", "title", "link", "body", "header", "div", "a", "span", "nav", "main", "section", "h1",
-         "h2", "h3", "p", "ol", "ul", "li", "time", "details", "summary", "blockquote", "footer", "script", "input", "b"}
+_TAGS = {"html", "head", "meta", "title", "link", "body", "header", "div", "a", "span", "nav", "main", "section",
+         "h1", "h2", "h3", "p", "ol", "ul", "li", "time", "details", "summary", "blockquote", "footer", "script",
+         "input", "b"}
 
 
 def test_hostile_text_in_every_field_of_a_split_timeline_stays_text() -> None:
