@@ -134,13 +134,15 @@ def article_from_text(
 
     ``title`` and ``published`` given here win over what the text itself says; ``published`` may be in
     any form :func:`summarize.dates.parse_date` reads (one it cannot read leaves the article undated,
-    with a note). An HTML page is reduced to its article's text first (see :mod:`summarize.htmltext`).
+    with a note). An HTML page is reduced to its article's text first (see :mod:`summarize.htmltext`); the
+    date it states is the publication date unless one is given or the text has a date line.
     Raises :class:`ArticleError` when nothing is left to summarize.
     """
     notes: list[str] = []
+    page_date = None
     if looks_like_html(raw):
-        headline, raw = html_to_text(raw)
-        title = title or headline
+        page = html_to_text(raw)
+        raw, title, page_date = page.text, title or page.title, page.published
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     date_line = None
     m = _DATE_LINE.match(text)
@@ -167,6 +169,8 @@ def article_from_text(
         found_date = _read_date(published, "The published value", notes)
     else:
         found_date = _read_date(date_line, "The date line's date", notes) if date_line is not None else None
+        if found_date is None and page_date is not None:
+            found_date = _read_date(page_date, "The page's publication date", notes)
     for note in notes:
         warnings.warn(f"{source_path or id}: {note}", ArticleWarning, stacklevel=2)
     return Article(

@@ -4,7 +4,23 @@ Why: a folder run sends hundreds of requests a second to a fast server (or tens 
 and then the client's own CPU per request decides how soon the next request leaves. httpcore's pool
 spends about 0.7 ms of CPU per request on bookkeeping over its connections and anyio's layers;
 aiohttp, whose HTTP parser is compiled, about 0.25 ms (``python -m bench concurrency`` shows the
-effect on a whole run). The openai SDK offers the same swap (``DefaultAioHttpClient``).
+effect on a whole run).
+
+Why not the library: the openai SDK offers the same swap (``DefaultAioHttpClient``, ``pip install
+openai[aiohttp]``), built on the ``httpx-aiohttp`` package's transport. ``python -m bench transport``
+measures both under one ``httpx.AsyncClient`` (2,000 requests to the loopback server in its own process,
+16 at once, client CPU from ``time.process_time``, median of 3 interleaved rounds; 2026-11-29, this
+2-core machine shared with 7 busy processes; three runs): ours 0.36-0.42 ms per request, httpx-aiohttp
+0.36-0.39 ms (a ratio of 0.93-1.02: the same within noise), httpx's default 1.7-1.8 ms. The SDK's
+``DefaultAioHttpClient`` itself takes 0.33-0.35 ms, the difference being its own httpx fork's client
+layer, not the transport; and it is a whole client, with no place for the transport of
+:mod:`summarize.network` (retries, rate budget, recording) under it. As cheap, then, but with
+it in our place four tests fail, for what it does not do: it ignores ``HTTP_PROXY``/``ALL_PROXY``
+(two tests), it leaves its session open when nobody closes the client ("Unclosed client session" at
+exit), and it maps aiohttp's errors loosely: a refused connection and a server that drops the
+connection both become ``ConnectTimeout`` (openai then says "Request timed out", and our message loses
+the address). It also caps a session at 100 connections. Adding those around it would be this module
+again, so ours is kept while the bench's figure (httpx-aiohttp's CPU ÷ ours) stays at or above 0.85.
 
 Terms:
 

@@ -1,37 +1,35 @@
-"""Drive headless Chromium for the report's tests, and read the DOM it renders.
+"""Drive headless Chromium for the report's tests with Playwright, and read the DOM it renders.
 
-The DOM is read after the page's scripts ran (what ``chromium --dump-dom`` prints), so what the tests
-read is what a reader sees. Tests that need the browser use the ``chromium`` fixture, which skips with
-the reason when no Chromium is installed (CI installs the Debian package ``chromium`` when it can).
+Playwright drives the system's Chromium (the Debian package ``chromium``, or ``$CHROMIUM``) through
+``chromium.launch(executable_path=...)``: no browser is downloaded (never run ``playwright install``).
+The DOM is read after the page's load event, when its scripts have run, so what the tests read is what
+a reader sees. Tests that need the browser use the ``chromium`` fixture, which skips with the reason
+when Playwright or Chromium is missing (CI installs the Debian package ``chromium``).
 """
 
 from __future__ import annotations
 
-import base64
-import fcntl
-import json
+import asyncio
 import os
-import select
 import shutil
-import subprocess
-import sys
-import tempfile
-import time
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+
+T = TypeVar("T")
 
 _NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-# Flags that work as root in containers; the time budget lets scripts settle before the DOM is dumped.
-_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-          "--no-first-run", "--disable-extensions", "--mute-audio"]
-
-
-_TRAMPOLINE = ("import os, sys; r, w = int(sys.argv[1]), int(sys.argv[2]); os.dup2(r, 3); os.dup2(w, 4); "
-               "os.close(r); os.close(w); os.execv(sys.argv[3], sys.argv[3:])")
+# /dev/shm is small in containers; Playwright already runs Chromium headless and without its sandbox.
+_ARGS = ["--disable-dev-shm-usage", "--disable-gpu", "--hide-scrollbars", "--mute-audio"]
+#: How long Playwright waits for a page or a condition before failing (generous: the machine may be busy).
+TIMEOUT_MS = 60_000
 
 
 def find_chromium() -> str | None:
@@ -42,127 +40,78 @@ def find_chromium() -> str | None:
     return next((found for name in _NAMES if (found := shutil.which(name))), None)
 
 
-class Chromium:
-    """One headless Chromium, driven over the DevTools protocol on a pipe (``--remote-debugging-pipe``).
+def missing_browser() -> str | None:
+    """Why the browser tests cannot run here, or ``None`` when they can."""
+    try:
+        import playwright.async_api  # noqa: F401
+    except ImportError:
+        return "no Playwright: pip install -e '.[test]' to run the browser tests"
+    if find_chromium() is None:
+        return "no Chromium: install the Debian package `chromium` (or set $CHROMIUM) to run the browser tests"
+    return None
 
-    Starting a browser takes about a second; each page after that takes tens of milliseconds. Every
-    :meth:`dump_dom` or :meth:`screenshot` opens the page in a fresh tab and waits for its load event, by
-    which time the page's scripts (loaded synchronously) have run.
+
+class Chromium:
+    """One headless Chromium started by Playwright; each page opens in a fresh tab, closed after use.
+
+    Playwright runs on an event loop in a thread of its own, so the code under test may run its own loops
+    (``asyncio.run``) in the test's thread, before, between and after pages. Actions on a page are
+    coroutines (Playwright's async API) handed to :meth:`on_page`.
     """
 
-    def __init__(self, executable: str, timeout: float = 30.0) -> None:
-        self.timeout = timeout
-        self._profile = tempfile.TemporaryDirectory(prefix="chromium-profile-")
-        to_browser_r, self._to_browser = map(_above_4, os.pipe())
-        self._from_browser, from_browser_w = map(_above_4, os.pipe())
-        # Chromium reads commands on fd 3 and answers on fd 4: a tiny trampoline moves the pipes there and
-        # runs it (thread-safe, unlike preexec_fn; a POSIX shell cannot name descriptors above 9).
-        self._proc = subprocess.Popen(
-            [sys.executable, "-c", _TRAMPOLINE, str(to_browser_r), str(from_browser_w), executable, *_FLAGS,
-             f"--user-data-dir={self._profile.name}", "--remote-debugging-pipe", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(to_browser_r, from_browser_w))
-        os.close(to_browser_r)
-        os.close(from_browser_w)
-        self._buffer = b""
-        self._next_id = 0
-        self._events: list[dict[str, Any]] = []
+    def __init__(self, executable: str) -> None:
+        from playwright.async_api import async_playwright
+
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="playwright", daemon=True)
+        self._thread.start()
+        self._playwright = self._call(async_playwright().start())
+        try:
+            self._browser = self._call(self._playwright.chromium.launch(executable_path=executable, args=_ARGS))
+        except BaseException:
+            self._stop(browser=False)
+            raise
 
     def close(self) -> None:
-        """Stop the browser this object started and remove its profile."""
+        """Stop the browser this object started, and its thread."""
+        self._stop(browser=True)
+
+    def _stop(self, *, browser: bool) -> None:
         try:
-            self._send("Browser.close")
-        except (OSError, RuntimeError, TimeoutError):
-            pass
-        try:
-            self._proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        os.close(self._to_browser)
-        os.close(self._from_browser)
-        self._profile.cleanup()
+            if browser:
+                self._call(self._browser.close())
+            self._call(self._playwright.stop())
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join()
+            self._loop.close()
 
-    def _read_message(self, deadline: float) -> dict[str, Any]:
-        while b"\0" not in self._buffer:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
-                raise TimeoutError("Chromium did not answer in time")
-            chunk = os.read(self._from_browser, 1 << 20)
-            if not chunk:
-                raise RuntimeError("Chromium closed its DevTools pipe (did it start?)")
-            self._buffer += chunk
-        message, _, self._buffer = self._buffer.partition(b"\0")
-        return json.loads(message)
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result()
 
-    def _send(self, method: str, session: str | None = None, **params: Any) -> dict[str, Any]:
-        self._next_id += 1
-        command: dict[str, Any] = {"id": self._next_id, "method": method, "params": params}
-        if session:
-            command["sessionId"] = session
-        os.write(self._to_browser, json.dumps(command).encode() + b"\0")
-        deadline = time.monotonic() + self.timeout
-        while True:
-            message = self._read_message(deadline)
-            if message.get("id") == self._next_id:
-                if "error" in message:
-                    raise RuntimeError(f"{method}: {message['error']}")
-                return message.get("result", {})
-            if "method" in message:
-                self._events.append(message)
+    def on_page(self, url: str, action: Callable[[Page], Awaitable[T]], width: int = 1280, height: int = 900) -> T:
+        """What ``action`` returns, run on the page at ``url`` once loaded (its load event fired), in a tab of
+        ``width`` x ``height`` pixels."""
 
-    def _wait_event(self, method: str, session: str) -> None:
-        deadline = time.monotonic() + self.timeout
-        while True:
-            for i, event in enumerate(self._events):
-                if event["method"] == method and event.get("sessionId") == session:
-                    del self._events[i]
-                    return
-            self._events.append(self._read_message(deadline))
+        async def run() -> T:
+            tab = await self._browser.new_page(viewport={"width": width, "height": height})
+            tab.set_default_timeout(TIMEOUT_MS)
+            try:
+                await tab.goto(url, wait_until="load")
+                return await action(tab)
+            finally:
+                await tab.close()
 
-    def _open(self, url: str, width: int, height: int) -> tuple[str, str]:
-        target = self._send("Target.createTarget", url="about:blank")["targetId"]
-        session = self._send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        self._send("Emulation.setDeviceMetricsOverride", session, width=width, height=height, deviceScaleFactor=1,
-                   mobile=False)
-        self._send("Page.enable", session)
-        self._send("Page.navigate", session, url=url)
-        self._wait_event("Page.loadEventFired", session)
-        self._events = [e for e in self._events if e.get("sessionId") != session]
-        return target, session
+        return self._call(run())
 
     def dump_dom(self, url: str, width: int = 1280, height: int = 900) -> str:
         """The page's DOM as HTML, after its scripts ran (like ``chromium --dump-dom``)."""
-        return str(self.evaluate(url, "document.documentElement.outerHTML", width, height))
-
-    def evaluate(self, url: str, expression: str, width: int = 1280, height: int = 900) -> Any:
-        """The value of a JavaScript expression (a promise is awaited) evaluated in the loaded page."""
-        target, session = self._open(url, width, height)
-        try:
-            found = self._send("Runtime.evaluate", session, expression=expression, returnByValue=True,
-                               awaitPromise=True)
-        finally:
-            self._send("Target.closeTarget", targetId=target)
-        if "exceptionDetails" in found:
-            raise RuntimeError(f"script failed: {found['exceptionDetails']}")
-        return found["result"].get("value")
+        return self.on_page(url, lambda tab: tab.content(), width, height)
 
     def screenshot(self, url: str, path: Path, width: int = 1280, height: int = 1400) -> Path:
         """A PNG of the page's first ``width`` x ``height`` pixels."""
-        target, session = self._open(url, width, height)
-        try:
-            data = self._send("Page.captureScreenshot", session, format="png")["data"]
-        finally:
-            self._send("Target.closeTarget", targetId=target)
-        path.write_bytes(base64.b64decode(data))
+        self.on_page(url, lambda tab: tab.screenshot(path=str(path)), width, height)
         return path
-
-
-def _above_4(fd: int) -> int:
-    """The same pipe end on a descriptor above 4, so moving the pipes to fds 3 and 4 cannot clobber one."""
-    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 10)
-    os.close(fd)
-    return high
 
 
 def url(path: Path, fragment: str = "") -> str:

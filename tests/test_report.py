@@ -231,6 +231,44 @@ def test_hostile_text_is_escaped_everywhere(tmp_path: Path) -> None:
     assert [r[2] for r in rows] == ["Title " + HOSTILE, "failed<script>"] and rows[1][9] == HOSTILE
 
 
+_TAGS = {"html", "head", "meta", "title", "link", "body", "header", "div", "a", "span", "nav", "main", "section",
+         "h1", "h2", "h3", "p", "ol", "ul", "li", "time", "details", "summary", "blockquote", "footer", "script",
+         "input", "b"}
+
+
+def test_hostile_text_in_every_field_of_a_split_timeline_stays_text() -> None:
+    # A year is the first four characters of an event's date: '"><i' once broke out of the year pages' links.
+    def source(kind: str) -> dict[str, Any]:
+        return {"article": HOSTILE, "title": HOSTILE, "status": HOSTILE, "evidence": HOSTILE, "description": HOSTILE,
+                "text": HOSTILE, "speaker_as_written": HOSTILE, "date": HOSTILE, "precision": HOSTILE,
+                f"{kind}span": {"start": 0, "end": 1}}
+
+    entry = {"id": HOSTILE, "date": '"><i>' + HOSTILE, "precision": HOSTILE, "description": HOSTILE,
+             "event_type": HOSTILE, "actors": [HOSTILE], "targets": [HOSTILE], "where": HOSTILE, "why": HOSTILE,
+             "statuses": [HOSTILE], "sources": [source("evidence_"), source("evidence_")]}
+    timeline = {"articles": [{"id": HOSTILE}], "events": [entry], "undated": [{**entry, "date": None}] * 2,
+                "speakers": [{"speaker": HOSTILE, "names": [HOSTILE + "?"], "quotes": [
+                    {"id": HOSTILE, "text": HOSTILE, "kind": HOSTILE, "why": HOSTILE,
+                     "sources": [source(""), source("")]}]}] * 2}
+    links = Links({HOSTILE: 'a"<b>.html'}, [Row(HOSTILE, "done", HOSTILE)])
+    pages = {**timeline_pages(timeline, links, split=0), **speakers_pages(timeline, links, split=0)}
+    assert len(pages) == 6  # an overview, a year, two undated parts, two of who said what
+    for name, html in pages.items():
+        root = parse(html)
+        assert {n.tag for n in root.iter()} - {"#document"} <= _TAGS, name
+        assert "<img" not in html and 'alert("x")' not in html and "</textarea>" not in html, name
+        assert [n.attrs.get("src") for n in root.find_all("script")] == ["report.js"], name
+    year = '"><i'
+    overview = parse(pages["timeline.html"])
+    assert [a.attrs["href"] for a in overview.find("ol", cls="year-index").find_all("a")] == [
+        f"timeline-{year}.html", "timeline-undated.html"]
+    assert overview.find("ol", cls="year-index").find("a").text() == year
+    part = parse(pages[f"timeline-{year}.html"])
+    assert part.find("li", cls="tl-year").text() == year and part.find("h3").text() == HOSTILE
+    assert [a.attrs["href"] for a in parse(pages["timeline-undated.html"]).find_all("a")
+            if a.text().startswith("page")] == ["timeline-undated.html", "timeline-undated-2.html"]
+
+
 def test_the_index_renders_its_first_page_and_embeds_every_row() -> None:
     rows = [Row(f"a{i:05d}", "done" if i % 7 else "failed", f"Article {i}", "2024-01-02", 1, 2, 3,
                 error=None if i % 7 else "provider", message=None if i % 7 else "HTTP 500") for i in range(250)]

@@ -1,5 +1,6 @@
-"""The HTML report in a real browser: headless Chromium renders each page, scripts run, and the tests read
-the DOM it dumps. They skip, saying why, when no Chromium is installed."""
+"""The HTML report in a real browser: headless Chromium (driven by Playwright) renders each page, scripts
+run, and the tests read the DOM or act on the page as a reader would. They skip, saying why, when Playwright
+or Chromium is missing."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from typing import Any
 
 import pytest
 
+try:
+    from playwright.async_api import Page, expect
+except ImportError:  # the tests skip, saying so (see the chromium fixture)
+    pass
+
 from summarize.report import Row, page_names, write_report
 from summarize.report_files import write_page
 from summarize.report_pages import PAGE_SIZE, index_page
 
-from .browser import Chromium, find_chromium, parse, url
+from .browser import TIMEOUT_MS, Chromium, find_chromium, missing_browser, parse, url
 from .report_support import summarize_seeds, timeline_for, unmerged_timeline
 from .test_report import HOSTILE, _not_badge, marks_by_ref, write_hostile_out
 
@@ -22,10 +28,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def chromium() -> Iterator[Chromium]:
-    found = find_chromium()
-    if found is None:
-        pytest.skip("no Chromium: install the Debian package `chromium` (or set $CHROMIUM) to run the browser tests")
-    browser = Chromium(found)
+    reason = missing_browser()
+    if reason is not None:
+        pytest.skip(reason)
+    browser = Chromium(find_chromium() or "")
     yield browser
     browser.close()
 
@@ -122,22 +128,24 @@ def test_an_index_of_10000_articles_renders_one_page_and_pages_through(chromium:
     assert failed_rows[0].find(cls="id").text() == "world/01003" and "replay_miss" in failed_rows[0].text()
     assert failed.find(id="shown").text() == "101–200 of 1,000 (10,000 in all)"
     # Typing in the filter and sorting by a column work on the whole list, not just the page shown.
-    typed = chromium.evaluate(url(index), """new Promise(done => {
-        const box = document.getElementById("filter");
-        box.value = "number 777"; box.dispatchEvent(new Event("input"));
-        setTimeout(() => {
-            const ids = [...document.querySelectorAll("#rows .id")].map(n => n.textContent);
-            box.value = ""; box.dispatchEvent(new Event("input"));
-            setTimeout(() => {
-                const quotes = document.querySelector('th[data-sort="5"]');
-                quotes.click(); quotes.click();
-                done([ids, document.querySelector("#rows td.num").textContent, location.hash]);
-            }, 400);
-        }, 400);
-    })""")
     every_word = [r.id for r in rows if all(w in f"{r.id} {r.title} {r.published}" for w in ("number", "777"))]
-    assert typed == [every_word, str(max(r.quotes or 0 for r in rows)),
-                     "#sort=5&dir=desc"]
+
+    async def filter_then_sort(tab: Page) -> tuple[list[str], str, str]:
+        shown = tab.locator("#shown")
+        await tab.fill("#filter", "number 777")  # redrawn once typing pauses: wait for that, not for a time
+        n = len(every_word)
+        await expect(shown).to_have_text(f"1–{n} of {n} (10,000 in all)", timeout=TIMEOUT_MS)
+        found = await tab.locator("#rows .id").all_text_contents()
+        await tab.fill("#filter", "")
+        await expect(shown).to_have_text("1–100 of 10,000", timeout=TIMEOUT_MS)
+        quotes = tab.locator('th[data-sort="5"]')
+        await quotes.click()
+        await quotes.click()
+        first = await tab.locator("#rows td.num").first.text_content() or ""
+        return found, first, await tab.evaluate("location.hash")
+
+    assert chromium.on_page(url(index), filter_then_sort) == (every_word, str(max(r.quotes or 0 for r in rows)),
+                                                              "#sort=5&dir=desc")
 
 
 def test_hostile_text_stays_text_in_the_browser(chromium: Chromium, tmp_path: Path) -> None:
