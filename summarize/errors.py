@@ -50,7 +50,7 @@ class SummarizeError(Exception):
     def __init__(self, message: str, *, article_id: str | None = None) -> None:
         super().__init__(message)
         self.article_id = article_id
-        #: What the article cost before it failed (a :class:`summarize.client.Usage`), when it reached the client.
+        #: What the article cost before it failed (a :class:`summarize.usage.Usage`), when it reached the client.
         self.usage: Any = None
 
     @property

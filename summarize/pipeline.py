@@ -6,10 +6,9 @@ Terms:
   file, or the raw text of an article.
 - **result**: a :class:`SummaryResult`: the summary with the article it belongs to and what making it
   cost (attempts, tokens, seconds). :meth:`Summarizer.summarize` returns just the summary.
-- **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`): the
-  article (with its text, so spans can be checked and shown without the source file; its ``notes``, such
-  as an unreadable date; and the boilerplate lines ``removed`` from its end, each ``{"text", "reason"}``),
-  the summary and how it was made. Versioned by ``"format"``; fields added since are optional to readers.
+- **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`, an
+  :class:`~summarize.document.OutputDocument`): the article with its text, the summary and how it was
+  made. Its fields, and the one rule for reading it back, are in :mod:`summarize.document`.
 """
 
 from __future__ import annotations
@@ -24,23 +23,22 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from .articles import Article, article_from_text, load_article
-from .client import ModelClient, Usage
+from .client import ModelClient
 from .config import Settings
 from .errors import ArticleError
-from .files import write_json_atomic
+from .document import DOCUMENT_FORMAT, ArticleBlock, OutputDocument, RemovedLine, RunBlock
 from .fixtures import Mode
 from .idpath import id_path
 from .network import RateLimiter
 from .prompting import PromptTemplate, load_prompt
 from .schema import ArticleSummary, GroundingContext
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .batch import FolderReport
 
 __all__ = ["DOCUMENT_FORMAT", "Source", "Summarizer", "SummaryResult"]
 
-#: Version of the output document written per article.
-DOCUMENT_FORMAT = 1
 _PATH_SUFFIXES = (".txt", ".md", ".text", ".json", ".jsonl", ".html", ".htm")
 
 Source = Article | str | os.PathLike[str]
@@ -57,41 +55,24 @@ class SummaryResult:
     prompt: str
     seconds: float
 
-    def to_document(self) -> dict[str, Any]:
-        """The output document for this article (see the module docstring)."""
+    def to_document(self) -> OutputDocument:
+        """The output document for this article (see :mod:`summarize.document`)."""
         a = self.article
-        return {
-            "format": DOCUMENT_FORMAT,
-            "article": {
-                "id": a.id,
-                "title": a.title,
-                "published": a.published.isoformat() if a.published else None,
-                "source_path": a.source_path,
-                "encoding": a.encoding,
-                "content_hash": a.content_hash,
-                "text": a.text,
-                # Added in place (format 1 still): readers treat a missing list as empty.
-                "notes": list(a.notes),
-                "removed": [r.to_dict() for r in a.removed],
-            },
-            "summary": self.summary.model_dump(mode="json"),
-            "run": {
-                "model": self.model,
-                "prompt": self.prompt,
-                "attempts": self.usage.attempts,
-                "replayed": self.usage.replayed,
-                "retries": self.usage.retries,
-                "prompt_tokens": self.usage.prompt_tokens,
-                "completion_tokens": self.usage.completion_tokens,
-                "seconds": round(self.seconds, 4),
-            },
-        }
+        return OutputDocument(
+            article=ArticleBlock(
+                id=a.id, title=a.title, published=a.published.isoformat() if a.published else None,
+                source_path=a.source_path, encoding=a.encoding, content_hash=a.content_hash, text=a.text,
+                notes=list(a.notes), removed=[RemovedLine(**r.to_dict()) for r in a.removed],
+            ),
+            summary=self.summary.model_dump(mode="json"),
+            run=RunBlock.of(self.model, self.prompt, self.usage, self.seconds),
+        )
 
     def write(self, folder: str | Path) -> Path:
         """Write the output document to ``folder/<article id>.json`` atomically (the id made a path by
         :func:`summarize.idpath.id_path`, so it never leaves ``folder``); returns the path."""
         path = Path(folder) / id_path(self.article.id, ".json")
-        write_json_atomic(path, self.to_document())
+        self.to_document().write(path)
         return path
 
 

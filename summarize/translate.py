@@ -18,7 +18,7 @@ from .errors import AuthenticationError, InvalidOutputError, ProviderError, Summ
 from .redaction import Secrets, clip
 
 if TYPE_CHECKING:
-    from .client import Usage
+    from .usage import Usage
 
 __all__ = ["causes", "translate"]
 
