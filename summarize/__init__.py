@@ -3,7 +3,7 @@
 Quick start::
 
     from summarize import Summarizer
-    summary = Summarizer().summarize("seeds/000_1be79f4858f8214c.txt")
+    summary = Summarizer().summarize(path="seeds/000_1be79f4858f8214c.txt")
     for quote in summary.quotes:
         print(quote.speaker, quote.text, quote.span)
 

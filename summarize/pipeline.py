@@ -2,8 +2,10 @@
 
 Terms:
 
-- **source**: what a caller hands in: an :class:`~summarize.articles.Article`, a path to an article
-  file, or the raw text of an article.
+- **source**: what a caller hands in, said explicitly: an :class:`~summarize.articles.Article`
+  (``Article.from_text(...)``, ``load_article(path)``), a :class:`pathlib.Path` (or any ``os.PathLike``)
+  to an article file, ``path="..."`` as a keyword, or a ``str``, which is always the article's text
+  (a ``str`` naming an existing file is still read from it, with a ``DeprecationWarning``, for one release).
 - **result**: a :class:`SummaryResult`: the summary with the article it belongs to and what making it
   cost (attempts, tokens, seconds). :meth:`Summarizer.summarize` returns just the summary.
 - **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`, an
@@ -15,7 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,7 +29,7 @@ import httpx
 from .articles import Article, article_from_text, load_article
 from .client import ModelClient
 from .config import Settings
-from .errors import ArticleError
+from .errors import ArticleError, ConfigurationError
 from .document import DOCUMENT_FORMAT, ArticleBlock, OutputDocument, RemovedLine, RunBlock
 from .fixtures import Mode
 from .idpath import id_path
@@ -39,7 +43,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DOCUMENT_FORMAT", "Source", "Summarizer", "SummaryResult"]
 
-_PATH_SUFFIXES = (".txt", ".md", ".text", ".json", ".jsonl", ".html", ".htm")
 
 Source = Article | str | os.PathLike[str]
 
@@ -137,24 +140,26 @@ class Summarizer:
         """The rate limiter every request of this Summarizer shares (budgets, and pauses after 429s)."""
         return self._client.limiter
 
-    def summarize(self, source: Source) -> ArticleSummary:
-        """Summarize one article (an Article, a file path or raw text)."""
-        return self.run(source).summary
+    def summarize(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> ArticleSummary:
+        """Summarize one article: an :class:`~summarize.articles.Article`, a :class:`pathlib.Path` to an
+        article file, or a ``str`` that is the article's text; ``path=`` names a file as a string."""
+        return self.run(source, path=path).summary
 
-    async def asummarize(self, source: Source) -> ArticleSummary:
+    async def asummarize(self, source: Source | None = None, *,
+                         path: str | os.PathLike[str] | None = None) -> ArticleSummary:
         """Async :meth:`summarize`."""
-        return (await self.arun(source)).summary
+        return (await self.arun(source, path=path)).summary
 
-    def run(self, source: Source) -> SummaryResult:
-        """Summarize one article and return the summary with its article and cost."""
-        article = as_article(source)
+    def run(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> SummaryResult:
+        """Summarize one article (as :meth:`summarize` takes it) and return the summary with its article and cost."""
+        article = as_article(source, path=path)
         started = time.perf_counter()
         summary, usage = self._client.summarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
 
-    async def arun(self, source: Source) -> SummaryResult:
+    async def arun(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> SummaryResult:
         """Async :meth:`run`."""
-        article = as_article(source)
+        article = as_article(source, path=path)
         started = time.perf_counter()
         summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
@@ -209,17 +214,45 @@ class Summarizer:
                              prompt=self.prompt.id, seconds=time.perf_counter() - started)
 
 
-def as_article(source: Source) -> Article:
-    """An Article from any :data:`Source`. A string that looks like a file path must name an existing file."""
+def as_article(source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> Article:
+    """The Article a caller means (see "source" in the module docstring): ``path=`` or a
+    :class:`os.PathLike` is a file to load, an :class:`Article` is itself, and a ``str`` is the article's text.
+
+    A ``str`` that names an existing file is still loaded from it, with a :class:`DeprecationWarning`
+    (for one release: earlier versions guessed whether a string was a path or text).
+    """
+    if path is not None:
+        if source is not None:
+            raise ConfigurationError("Pass the article or path=, not both.")
+        return load_article(path)
     if isinstance(source, Article):
         return source
     if isinstance(source, os.PathLike):
         return load_article(source)
     if not isinstance(source, str):
-        raise ArticleError(f"Cannot summarize a {type(source).__name__}; pass an Article, a path or the article's text.")
-    looks_like_path = "\n" not in source and len(source) < 1024 and (
-        source.lower().endswith(_PATH_SUFFIXES) or os.sep in source
-    )
-    if looks_like_path or ("\n" not in source and len(source) < 1024 and Path(source).is_file()):
+        raise ArticleError(f"Cannot summarize a {type(source).__name__}; pass an Article, a pathlib.Path, path=..., "
+                           "or the article's text as a str.")
+    if _names_a_file(source):
+        warnings.warn(
+            f"{source!r} is read as the path of an article file. A str is the article's text from the next "
+            "release on: pass pathlib.Path(...) or path=... for a file.", DeprecationWarning, stacklevel=_outside())
         return load_article(source)
     return article_from_text(source)
+
+
+def _outside() -> int:
+    """The ``stacklevel`` that points a warning raised by our caller at the first frame outside this package."""
+    package, frame, level = os.path.dirname(__file__), sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether ``text`` is, as it stands, the name of an existing file (what older versions took as a path)."""
+    if "\n" in text or "\x00" in text or len(text) >= 1024:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False
