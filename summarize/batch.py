@@ -45,8 +45,8 @@ from .network import IN_FLIGHT
 from .outfolder import check_writable, locked
 
 if TYPE_CHECKING:
-    from .usage import Usage
     from .pipeline import Summarizer
+    from .usage import Usage
 
 __all__ = ["DEFAULT_CONCURRENCY", "FAILURES_KEPT", "FolderReport", "Progress", "arun_folder"]
 

@@ -45,15 +45,15 @@ Terms and rules (the README's "Evaluate against gold" says the same for users):
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .dates import iso_date
 from .document import DocumentError, read_document
-from .errors import ArticleError, ConfigurationError
+from .errors import ConfigurationError
 from .evalreport import ArticleEval, EvalReport, Scores, SpanCounts, Unmappable
 from .gold import GoldArticle, GoldQuote, load_gold
 from .grounding import _core, locate
@@ -262,7 +262,8 @@ def date_matches(gold: str | None, predicted: str | None) -> bool:
     """Whether a predicted date has the gold date at the gold's precision (``None`` gold: any date)."""
     if gold is None:
         return True
-    return predicted is not None and len(predicted) >= len(gold) and predicted[: len(gold)] == gold
+    wanted, found = iso_date(gold), iso_date(predicted)
+    return wanted is not None and found is not None and wanted.covers(found)
 
 
 # -- one article, then a folder -----------------------------------------------------------------------

@@ -21,7 +21,8 @@ Terms used here:
 - **content words**: the words of a description without stop words, titles and numbers, lightly stemmed
   (``killed`` and ``killing`` are ``kill``), with each entity mention replaced by its group, so
   ``Qasem Soleimani`` and ``Qassim Soleimani`` count as the same word.
-- **partial date**: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; its precision is year, month or day.
+- **partial date**: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (:class:`summarize.dates.PartialDate`); its
+  precision is year, month or day.
 
 Everything here is pure: no I/O, no models.
 """
@@ -33,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date as _date
 
+from .dates import iso_date
 from .grounding import normalize
 from .names import fold_name, name_key
 
@@ -262,15 +264,9 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
 
 
 def date_parts(value: str | None) -> tuple[int, ...] | None:
-    """``"2020-01"`` → ``(2020, 1)``; None for anything that is not a partial date."""
-    if not value or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        return None
-    parts = tuple(int(p) for p in value.split("-"))
-    try:
-        _date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
-        return None
-    return parts
+    """``"2020-01"`` → ``(2020, 1)``; None for anything that is not a partial date (:func:`summarize.dates.iso_date`)."""
+    date = iso_date(value)
+    return None if date is None else date.parts
 
 
 def dates_compatible(a: Sequence[int], b: Sequence[int]) -> bool:

@@ -29,8 +29,8 @@ import httpx
 from .articles import Article, article_from_text, load_article
 from .client import ModelClient
 from .config import Settings
-from .errors import ArticleError, ConfigurationError
 from .document import DOCUMENT_FORMAT, ArticleBlock, OutputDocument, RemovedLine, RunBlock
+from .errors import ArticleError, ConfigurationError
 from .fixtures import Mode
 from .idpath import id_path
 from .network import RateLimiter

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .dates import iso_date
 from .document import DocumentError, iter_documents
 from .errors import ArticleError
 from .linking import EntityIndex, adjacent_days, date_parts, dates_compatible, jaccard, name_key
@@ -415,8 +416,9 @@ class _Context:
         for d, doc in enumerate(self.docs):
             for i, raw in enumerate(doc["summary"].get("events") or []):
                 when = raw.get("when") if isinstance(raw.get("when"), dict) else {}
-                parts = date_parts(when.get("date"))
-                precision = {1: "year", 2: "month", 3: "day"}.get(len(parts or ()))  # what the date itself says
+                date = iso_date(when.get("date"))
+                parts = date.parts if date is not None else None
+                precision = date.precision if date is not None else None  # what the date itself says
                 actors = {self.participant(d, a): "" for a in raw.get("actors") or [] if str(a).strip()}
                 targets = {self.participant(d, t): "" for t in raw.get("targets") or [] if str(t).strip()}
                 out.append(_Event(d, i, doc["article"], raw, when.get("date") if parts else None, parts,
