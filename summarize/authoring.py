@@ -36,14 +36,11 @@ import httpx
 from .errors import ConfigurationError, InvalidOutputError, SummarizeError
 from .fixtures import FixtureStore, Mode, restored
 from .pipeline import Summarizer, SummaryResult, as_article
+from .tokens import estimate_tokens
 
 __all__ = ["ScriptedTransport", "author_fixtures", "completion_body", "load_answers", "rekey_fixtures"]
 
 _AUTHORED_BASE_URL = "http://authored.invalid/v1"  # never contacted: the scripted transport answers
-
-
-def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
 
 
 def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, finish_reason: str = "stop") -> dict[str, Any]:
@@ -59,7 +56,7 @@ def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, fi
     else:
         message = {"role": "assistant", "content": content, "refusal": None}
     prompt_chars = sum(len(str(m.get("content") or "")) for m in request.get("messages", []))
-    prompt_tokens, completion_tokens = max(1, prompt_chars // 4), _estimate_tokens(content)
+    prompt_tokens, completion_tokens = estimate_tokens(prompt_chars), estimate_tokens(content)
     return {
         "id": "chatcmpl-authored", "object": "chat.completion", "created": 0, "model": request.get("model"),
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],

@@ -48,6 +48,8 @@ from tenacity import (
     stop_after_delay,
 )
 
+from .tokens import estimate_tokens
+
 __all__ = ["IN_FLIGHT", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport", "retry_after"]
 
 # Keep as many connections alive as a folder run keeps requests in flight: httpx's default of 20 kept
@@ -178,10 +180,11 @@ _MAX_TOKENS = re.compile(rb'"max(?:_completion)?_tokens"\s*:\s*(\d+)')
 
 
 def _estimate_tokens(request: httpx.Request) -> int:
-    """About four bytes a token for the prompt, plus the output allowance (1000 when none is set)."""
+    """The prompt's tokens (:func:`summarize.tokens.estimate_tokens` of the body), plus the output allowance
+    (1000 when none is set)."""
     content = request.content or b""
     m = _MAX_TOKENS.search(content)
-    return len(content) // 4 + (int(m.group(1)) if m else 1000)
+    return estimate_tokens(content) + (int(m.group(1)) if m else 1000)
 
 
 def _used_tokens(response: httpx.Response) -> int | None:
