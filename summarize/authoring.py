@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from .defaults import fixtures_folder
 from .errors import ConfigurationError, InvalidOutputError, SummarizeError
 from .fixtures import FixtureStore, Mode, restored
 from .pipeline import Summarizer, SummaryResult, as_article
@@ -147,7 +148,7 @@ def load_answers(paths: list[str | Path]) -> list[dict[str, Any]]:
     return answers
 
 
-def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixtures: str | Path = "fixtures",
+def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixtures: str | Path | None = None,
                     author: str, note: str, **options: Any) -> SummaryResult:
     """Record authored answers for one article as fixtures; returns the accepted result.
 
@@ -161,7 +162,7 @@ def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixture
     provenance = {"source": "authored", "author": author, "note": note,
                   "created": dt.date.today().isoformat(),
                   "usage": "estimated at about four characters per token; no model produced these tokens"}
-    article, root, n = as_article(source), Path(fixtures), len(answers)
+    article, root, n = as_article(source), fixtures_folder(fixtures), len(answers)
     with _staged(root) as staging:
         s, script = _summarizer(staging, provenance, list(answers), **options)
         try:
@@ -182,8 +183,9 @@ def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixture
     return result
 
 
-def rekey_fixtures(sources: list[Any], *, fixtures: str | Path = "fixtures", **options: Any) -> dict[str, str]:
+def rekey_fixtures(sources: list[Any], *, fixtures: str | Path | None = None, **options: Any) -> dict[str, str]:
     """Re-record each article's fixtures under the current prompt and schema; returns a status per article."""
+    fixtures = fixtures_folder(fixtures)
     store = FixtureStore(fixtures)
     report: dict[str, str] = {}
     for source in sources:

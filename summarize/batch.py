@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import defaults
 from .articles import Article, count_articles, iter_articles
 from .bounds import COUNT
 from .document import DOCUMENT_FORMAT, DocumentError, read_document
@@ -50,8 +51,8 @@ if TYPE_CHECKING:
 
 __all__ = ["DEFAULT_CONCURRENCY", "FAILURES_KEPT", "FolderReport", "Progress", "arun_folder"]
 
-#: Sensible for OpenAI's first usage tier: about 500 requests and 200k tokens a minute for small models.
-DEFAULT_CONCURRENCY = 8
+#: Requests in flight by default (see :data:`summarize.defaults.CONCURRENCY`).
+DEFAULT_CONCURRENCY = defaults.CONCURRENCY
 _ROWS_KEPT = 200
 #: Failures a :class:`FolderReport` keeps in memory (the first ones); the ledger has them all.
 FAILURES_KEPT = 20
@@ -253,7 +254,7 @@ def _remove_stale_temporaries(out: Path) -> None:
 async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out: str | Path, *,
                       glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
                       prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None,
-                      workers: int = 1, wait: bool = False) -> FolderReport:
+                      workers: int = defaults.WORKERS, wait: bool = False) -> FolderReport:
     """Summarize every article in ``sources`` into ``out`` (see the module docstring).
 
     ``workers`` > 1 spreads the articles over that many processes (see :mod:`summarize.workers`), for

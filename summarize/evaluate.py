@@ -51,6 +51,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from . import defaults
 from .dates import iso_date
 from .document import DocumentError, read_document
 from .errors import ConfigurationError
@@ -268,7 +269,7 @@ def date_matches(gold: str | None, predicted: str | None) -> bool:
 
 # -- one article, then a folder -----------------------------------------------------------------------
 
-def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: float = 0.5) -> ArticleEval:
+def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: float = defaults.OVERLAP) -> ArticleEval:
     """Score one prediction (``None``: no document, everything missed) against its gold."""
     scores = Scores()
     if pred is None:
@@ -341,7 +342,7 @@ def _pred_span(text: str, q: PredictedQuote) -> tuple[int, int] | None:
     return extent if extent is not None and extent[0] < extent[1] else None
 
 
-def evaluate(pred_dir: str | Path, gold_dir: str | Path, *, overlap: float = 0.5) -> EvalReport:
+def evaluate(pred_dir: str | Path, gold_dir: str | Path, *, overlap: float = defaults.OVERLAP) -> EvalReport:
     """Score the documents in ``pred_dir`` (as ``summarize run`` writes them) against the gold in ``gold_dir``.
 
     ``gold_dir`` is a folder (or one file) of project gold JSON or brat ``.ann``/``.txt`` pairs (see

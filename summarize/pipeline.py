@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from . import defaults
 from .articles import Article, article_from_text, load_article
 from .client import ModelClient
 from .config import Settings
@@ -99,13 +100,13 @@ class Summarizer:
         fixtures: str | Path | None = None,
         mode: Mode | str | None = None,
         output_mode: str | None = None,
-        temperature: float | None = 0.0,
+        temperature: float | None = defaults.TEMPERATURE,
         max_tokens: int | None = None,
-        max_reasks: int = 2,
-        timeout: float = 120.0,
-        retries: int = 5,
-        retry_budget: float = 300.0,
-        retry_backoff: float = 0.5,
+        max_reasks: int = defaults.MAX_REASKS,
+        timeout: float = defaults.TIMEOUT,
+        retries: int = defaults.RETRIES,
+        retry_budget: float = defaults.RETRY_BUDGET,
+        retry_backoff: float = defaults.RETRY_BACKOFF,
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
