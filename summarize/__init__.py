@@ -32,6 +32,7 @@ _EXPORTS = {
     "ArticleWarning": "articles",
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
+    "DocumentError": "errors",
     "Entity": "schema",
     "EntityType": "schema",
     "EvalReport": "evalreport",
@@ -46,6 +47,7 @@ _EXPORTS = {
     "InvalidOutputError": "errors",
     "MatchKind": "schema",
     "Mode": "fixtures",
+    "OutputDocument": "document",
     "OutputError": "errors",
     "PartialDate": "dates",
     "Precision": "schema",
@@ -61,6 +63,7 @@ _EXPORTS = {
     "SummaryResult": "pipeline",
     "TimeRef": "schema",
     "TruncatedOutputError": "errors",
+    "Usage": "usage",
     "WrittenSite": "report_files",
     "article_from_text": "articles",
     "build_timeline": "timeline",
@@ -72,6 +75,7 @@ _EXPORTS = {
     "locate": "grounding",
     "model_schema": "schema",
     "normalize": "grounding",
+    "read_document": "document",
     "timeline_markdown": "timeline",
     "write_report": "report",
 }
@@ -84,6 +88,7 @@ __all__ = [
     "ArticleWarning",
     "AuthenticationError",
     "ConfigurationError",
+    "DocumentError",
     "Entity",
     "EntityType",
     "EvalReport",
@@ -98,6 +103,7 @@ __all__ = [
     "InvalidOutputError",
     "MatchKind",
     "Mode",
+    "OutputDocument",
     "OutputError",
     "PartialDate",
     "Precision",
@@ -113,6 +119,7 @@ __all__ = [
     "SummaryResult",
     "TimeRef",
     "TruncatedOutputError",
+    "Usage",
     "WrittenSite",
     "__version__",
     "article_from_text",
@@ -125,6 +132,7 @@ __all__ = [
     "locate",
     "model_schema",
     "normalize",
+    "read_document",
     "timeline_markdown",
     "write_report",
 ]
@@ -146,11 +154,13 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .articles import Article, ArticleWarning, article_from_text, load_article
     from .dates import PartialDate
+    from .document import OutputDocument, read_document
     from .errors import (
         ArticleError,
         ArticleTooLongError,
         AuthenticationError,
         ConfigurationError,
+        DocumentError,
         FixtureWriteError,
         GoldFormatError,
         InvalidOutputError,
@@ -187,3 +197,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         model_schema,
     )
     from .timeline import build_timeline, load_documents, timeline_markdown
+    from .usage import Usage

@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from . import defaults
 from .articles import Article, count_articles, iter_articles
 from .bounds import COUNT
-from .document import DOCUMENT_FORMAT, DocumentError, read_document
-from .errors import ArticleError, ConfigurationError, OutputError, SummarizeError
+from .document import DOCUMENT_FORMAT, read_document
+from .errors import ArticleError, ConfigurationError, DocumentError, OutputError, SummarizeError
 from .idpath import id_path
 from .ledger import Ledger, estimate_cost, fingerprint
 from .network import IN_FLIGHT

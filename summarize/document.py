@@ -36,7 +36,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from .errors import ArticleError
+from .errors import DocumentError
 from .usage import USAGE_FIELDS, Usage
 
 __all__ = ["DOCUMENT_FORMAT", "ArticleBlock", "DocumentError", "OutputDocument", "RemovedLine", "RunBlock",
@@ -45,16 +45,6 @@ __all__ = ["DOCUMENT_FORMAT", "ArticleBlock", "DocumentError", "OutputDocument",
 #: Version of the output document written per article.
 DOCUMENT_FORMAT = 1
 _LISTS = ("quotes", "events", "entities")
-
-
-class DocumentError(ArticleError):
-    """A file is not a usable output document. ``corrupt`` is true when it is meant to be one (a damaged or
-    unreadable file) and false when it is some other file (see :mod:`summarize.document`); ``path`` names it."""
-
-    def __init__(self, message: str, *, path: str, corrupt: bool, article_id: str | None = None) -> None:
-        super().__init__(message, article_id=article_id)
-        self.path = path
-        self.corrupt = corrupt
 
 
 class _Block(BaseModel):

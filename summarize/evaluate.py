@@ -53,8 +53,8 @@ from typing import Any
 
 from . import defaults
 from .dates import iso_date
-from .document import DocumentError, read_document
-from .errors import ConfigurationError
+from .document import read_document
+from .errors import ConfigurationError, DocumentError
 from .evalreport import ArticleEval, EvalReport, Scores, SpanCounts, Unmappable
 from .gold import GoldArticle, GoldQuote, load_gold
 from .grounding import _core, locate

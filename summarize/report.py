@@ -33,8 +33,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .document import DocumentError, iter_documents
-from .errors import ConfigurationError
+from .document import iter_documents
+from .errors import ConfigurationError, DocumentError
 from .idpath import IdPathError, id_filename
 from .ledger import LEDGER_NAME, Ledger
 from .redaction import clip

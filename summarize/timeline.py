@@ -55,8 +55,8 @@ from pathlib import Path
 from typing import Any
 
 from .dates import iso_date
-from .document import DocumentError, iter_documents
-from .errors import ArticleError
+from .document import iter_documents
+from .errors import ArticleError, DocumentError
 from .linking import EntityIndex, adjacent_days, date_parts, dates_compatible, jaccard, name_key
 from .markdown import timeline_markdown
 from .speakers import QUOTE_FUZZY_MIN_CHARS, QUOTE_PARTIAL_RATIO, who_said_what

@@ -130,3 +130,17 @@ def test_resume_makes_an_article_again_when_its_document_is_damaged(tmp_path: Pa
     from summarize.document import read_document
 
     assert isinstance(read_document(damaged).quotes, list) and read_document(foreign).id == SEEDS[2].stem
+
+
+def test_the_ledger_and_the_document_write_one_usage_record(seed_docs: tuple[Path, dict[str, dict[str, Any]]]) -> None:
+    """One usage record: the same counters, in the same order, in the ledger line and the run block."""
+    from summarize.ledger import Ledger
+
+    out, docs = seed_docs
+    entries = Ledger(out).last_entries()
+    for article_id, doc in docs.items():
+        counters = [k for k in doc["run"] if k not in ("model", "prompt", "seconds")]
+        entry = entries[article_id]
+        assert [k for k in entry if k in counters] == counters
+        assert {k: entry[k] for k in counters} == {k: doc["run"][k] for k in counters}
+        assert doc["run"]["attempts"] >= 1 and doc["run"]["replayed"] == doc["run"]["attempts"]
