@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -43,7 +43,7 @@ __all__ = ["DOCUMENT_FORMAT", "ArticleBlock", "DocumentError", "OutputDocument",
            "iter_documents", "read_document"]
 
 #: Version of the output document written per article.
-DOCUMENT_FORMAT = 1
+DOCUMENT_FORMAT: Final = 1
 _LISTS = ("quotes", "events", "entities")
 
 
@@ -94,7 +94,7 @@ class RunBlock(_Block):
     @property
     def usage(self) -> Usage:
         """The usage record as a :class:`~summarize.usage.Usage`."""
-        return Usage(**{name: getattr(self, name) for name in USAGE_FIELDS})
+        return Usage.from_record({name: getattr(self, name) for name in USAGE_FIELDS})
 
 
 class OutputDocument(_Block):

@@ -54,7 +54,9 @@ _MULTI_TITLES = tuple(
     )
 )
 #: Words that qualify a title after them (``former President``, ``U.S. Secretary of State``), dropped with it.
-_QUALIFIERS = frozenset("former late then acting deputy vice assistant iranian israeli us american".split())
+_QUALIFIERS = frozenset(
+    ("former", "late", "then", "acting", "deputy", "vice", "assistant", "iranian", "israeli", "us", "american")
+)
 _APOSTROPHES = re.compile(r"['\u02bc]")  # after normalize(), every other apostrophe is already '
 _POSSESSIVE = re.compile(r"'s\b")
 _SPACE = re.compile(r"[\W_]+")

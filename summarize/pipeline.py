@@ -22,6 +22,7 @@ import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -225,11 +226,11 @@ def as_article(source: Source | None = None, *, path: str | os.PathLike[str] | N
     if path is not None:
         if source is not None:
             raise ConfigurationError("Pass the article or path=, not both.")
-        return load_article(path)
+        return load_article(Path(path))
     if isinstance(source, Article):
         return source
     if isinstance(source, os.PathLike):
-        return load_article(source)
+        return load_article(Path(source))
     if not isinstance(source, str):
         raise ArticleError(f"Cannot summarize a {type(source).__name__}; pass an Article, a pathlib.Path, path=..., "
                            "or the article's text as a str.")
@@ -243,7 +244,8 @@ def as_article(source: Source | None = None, *, path: str | os.PathLike[str] | N
 
 def _outside() -> int:
     """The ``stacklevel`` that points a warning raised by our caller at the first frame outside this package."""
-    package, frame, level = os.path.dirname(__file__), sys._getframe(2), 2
+    package, level = os.path.dirname(__file__), 2
+    frame: FrameType | None = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(package):
         frame, level = frame.f_back, level + 1
     return level

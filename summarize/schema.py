@@ -194,7 +194,7 @@ class TimeRef(_Model):
         date = iso_date(self.date)
         if date is None:
             raise ValueError(f"date '{self.date}' must be YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date")
-        expected = Precision(date.precision)
+        expected = Precision[date.precision.upper()]
         if self.precision is not expected:
             raise ValueError(f"date '{self.date}' has precision '{expected.value}', not '{self.precision}'")
         return self

@@ -67,7 +67,10 @@ class Usage:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> Usage:
         """The usage a record (a ledger line, a document's ``run`` block) holds; missing counters are 0."""
-        return cls(**{name: int(record.get(name) or 0) for name in USAGE_FIELDS})
+        usage = cls()
+        for name in USAGE_FIELDS:
+            setattr(usage, name, int(record.get(name) or 0))
+        return usage
 
 
 #: The counters of a usage record, in the order they are written.
