@@ -3,7 +3,7 @@
 Quick start::
 
     from summarize import Summarizer
-    summary = Summarizer().summarize("seeds/000_1be79f4858f8214c.txt")
+    summary = Summarizer().summarize(path="seeds/000_1be79f4858f8214c.txt")
     for quote in summary.quotes:
         print(quote.speaker, quote.text, quote.span)
 
@@ -32,6 +32,7 @@ _EXPORTS = {
     "ArticleWarning": "articles",
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
+    "DocumentError": "errors",
     "Entity": "schema",
     "EntityType": "schema",
     "EvalReport": "evalreport",
@@ -46,6 +47,7 @@ _EXPORTS = {
     "InvalidOutputError": "errors",
     "MatchKind": "schema",
     "Mode": "fixtures",
+    "OutputDocument": "document",
     "OutputError": "errors",
     "PartialDate": "dates",
     "Precision": "schema",
@@ -63,6 +65,7 @@ _EXPORTS = {
     "SummaryResult": "pipeline",
     "TimeRef": "schema",
     "TruncatedOutputError": "errors",
+    "Usage": "usage",
     "WrittenSite": "report_files",
     "article_from_text": "articles",
     "build_timeline": "timeline",
@@ -74,6 +77,7 @@ _EXPORTS = {
     "locate": "grounding",
     "model_schema": "schema",
     "normalize": "grounding",
+    "read_document": "document",
     "timeline_markdown": "timeline",
     "write_report": "report",
 }
@@ -86,6 +90,7 @@ __all__ = [
     "ArticleWarning",
     "AuthenticationError",
     "ConfigurationError",
+    "DocumentError",
     "Entity",
     "EntityType",
     "EvalReport",
@@ -100,6 +105,7 @@ __all__ = [
     "InvalidOutputError",
     "MatchKind",
     "Mode",
+    "OutputDocument",
     "OutputError",
     "PartialDate",
     "Precision",
@@ -117,6 +123,7 @@ __all__ = [
     "SummaryResult",
     "TimeRef",
     "TruncatedOutputError",
+    "Usage",
     "WrittenSite",
     "__version__",
     "article_from_text",
@@ -129,6 +136,7 @@ __all__ = [
     "locate",
     "model_schema",
     "normalize",
+    "read_document",
     "timeline_markdown",
     "write_report",
 ]
@@ -150,11 +158,13 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .articles import Article, ArticleWarning, article_from_text, load_article
     from .dates import PartialDate
+    from .document import OutputDocument, read_document
     from .errors import (
         ArticleError,
         ArticleTooLongError,
         AuthenticationError,
         ConfigurationError,
+        DocumentError,
         FixtureWriteError,
         GoldFormatError,
         InvalidOutputError,
@@ -193,3 +203,4 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         model_schema,
     )
     from .timeline import build_timeline, load_documents, timeline_markdown
+    from .usage import Usage

@@ -116,6 +116,17 @@ class Article:
                 h.update(b"\x00")
             object.__setattr__(self, "content_hash", "sha256:" + h.hexdigest())
 
+    @classmethod
+    def from_text(cls, text: str, **options: Any) -> Article:
+        """An Article from the article's text, cleaned as a file would be (:func:`article_from_text`; options
+        ``id``, ``title``, ``published``, ``source_path``, ``encoding``)."""
+        return article_from_text(text, **options)
+
+    @classmethod
+    def from_path(cls, path: str | Path, *, id: str | None = None) -> Article:
+        """An Article from a file (:func:`load_article`)."""
+        return load_article(path, id=id)
+
 
 _DATE_LINE = re.compile(r"\A[ \t\ufeff]*date[ \t]+(\d{4}(?:-\d{2}(?:-\d{2})?)?)(?![\w-])[ \t]*")
 _MAX_TITLE = 200

@@ -33,17 +33,15 @@ from typing import Any
 
 import httpx
 
+from .defaults import fixtures_folder
 from .errors import ConfigurationError, InvalidOutputError, SummarizeError
 from .fixtures import FixtureStore, Mode, restored
 from .pipeline import Summarizer, SummaryResult, as_article
+from .tokens import estimate_tokens
 
 __all__ = ["ScriptedTransport", "author_fixtures", "completion_body", "load_answers", "rekey_fixtures"]
 
 _AUTHORED_BASE_URL = "http://authored.invalid/v1"  # never contacted: the scripted transport answers
-
-
-def _estimate_tokens(text: str) -> int:
-    return max(1, len(text) // 4)
 
 
 def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, finish_reason: str = "stop") -> dict[str, Any]:
@@ -59,7 +57,7 @@ def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, fi
     else:
         message = {"role": "assistant", "content": content, "refusal": None}
     prompt_chars = sum(len(str(m.get("content") or "")) for m in request.get("messages", []))
-    prompt_tokens, completion_tokens = max(1, prompt_chars // 4), _estimate_tokens(content)
+    prompt_tokens, completion_tokens = estimate_tokens(prompt_chars), estimate_tokens(content)
     return {
         "id": "chatcmpl-authored", "object": "chat.completion", "created": 0, "model": request.get("model"),
         "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
@@ -150,7 +148,7 @@ def load_answers(paths: list[str | Path]) -> list[dict[str, Any]]:
     return answers
 
 
-def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixtures: str | Path = "fixtures",
+def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixtures: str | Path | None = None,
                     author: str, note: str, **options: Any) -> SummaryResult:
     """Record authored answers for one article as fixtures; returns the accepted result.
 
@@ -164,7 +162,7 @@ def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixture
     provenance = {"source": "authored", "author": author, "note": note,
                   "created": dt.date.today().isoformat(),
                   "usage": "estimated at about four characters per token; no model produced these tokens"}
-    article, root, n = as_article(source), Path(fixtures), len(answers)
+    article, root, n = as_article(source), fixtures_folder(fixtures), len(answers)
     with _staged(root) as staging:
         s, script = _summarizer(staging, provenance, list(answers), **options)
         try:
@@ -185,8 +183,9 @@ def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixture
     return result
 
 
-def rekey_fixtures(sources: list[Any], *, fixtures: str | Path = "fixtures", **options: Any) -> dict[str, str]:
+def rekey_fixtures(sources: list[Any], *, fixtures: str | Path | None = None, **options: Any) -> dict[str, str]:
     """Re-record each article's fixtures under the current prompt and schema; returns a status per article."""
+    fixtures = fixtures_folder(fixtures)
     store = FixtureStore(fixtures)
     report: dict[str, str] = {}
     for source in sources:

@@ -35,22 +35,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from . import defaults
 from .articles import Article, count_articles, iter_articles
 from .bounds import COUNT
-from .errors import ArticleError, ConfigurationError, OutputError, SummarizeError
+from .document import DOCUMENT_FORMAT, read_document
+from .errors import ArticleError, ConfigurationError, DocumentError, OutputError, SummarizeError
 from .idpath import id_path
 from .ledger import Ledger, estimate_cost, fingerprint
 from .network import IN_FLIGHT
 from .outfolder import check_writable, locked
 
 if TYPE_CHECKING:
-    from .client import Usage
     from .pipeline import Summarizer
+    from .usage import Usage
 
 __all__ = ["DEFAULT_CONCURRENCY", "FAILURES_KEPT", "FolderReport", "Progress", "arun_folder"]
 
-#: Sensible for OpenAI's first usage tier: about 500 requests and 200k tokens a minute for small models.
-DEFAULT_CONCURRENCY = 8
+#: Requests in flight by default (see :data:`summarize.defaults.CONCURRENCY`).
+DEFAULT_CONCURRENCY = defaults.CONCURRENCY
 _ROWS_KEPT = 200
 #: Failures a :class:`FolderReport` keeps in memory (the first ones); the ledger has them all.
 FAILURES_KEPT = 20
@@ -145,8 +147,6 @@ class FolderReport:
 class _Run:
     def __init__(self, summarizer: Summarizer, out: Path, *, resume: bool, prices: dict[str, tuple[float, float]] | None,
                  progress: Progress | None) -> None:
-        from .pipeline import DOCUMENT_FORMAT
-
         self.s = summarizer
         self.out = out
         self.ledger = Ledger(out)
@@ -193,7 +193,7 @@ class _Run:
         self.seen[document.lower()] = where
         status, content_hash, config = self.previous.get(article.id, (None, None, None))
         if (status in ("done", "skipped") and content_hash == article.content_hash and config == self.config
-                and (self.out / document).exists()):
+                and _has_document(self.out / document, article)):
             self.finish({**base, "status": "skipped"})
             return None
         return article, base
@@ -202,6 +202,16 @@ class _Run:
         job = self.triage(item)
         if job is not None:
             self.finish(await summarize_one(self.s, job[0], self.out, job[1], self.prices))
+
+
+def _has_document(path: Path, article: Article) -> bool:
+    """Whether ``path`` holds ``article``'s output document, by the one document rule: a damaged or
+    foreign file there is not a summary, and resume makes the article again."""
+    try:
+        doc = read_document(path)
+    except DocumentError:
+        return False
+    return doc.article.content_hash == article.content_hash
 
 
 async def summarize_one(s: Summarizer, article: Article, out: Path, base: dict[str, Any],
@@ -230,9 +240,7 @@ def _spent(s: Summarizer, u: Usage | None, prices: dict[str, tuple[float, float]
     and its warnings."""
     if u is None:
         return {}
-    return {"attempts": u.attempts, "retries": u.retries, "replayed": u.replayed,
-            "prompt_tokens": u.prompt_tokens, "completion_tokens": u.completion_tokens,
-            "live_prompt_tokens": u.live_prompt_tokens, "live_completion_tokens": u.live_completion_tokens,
+    return {**u.record(),
             "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices),
             **({"warnings": u.warnings} if u.warnings else {})}
 
@@ -246,7 +254,7 @@ def _remove_stale_temporaries(out: Path) -> None:
 async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out: str | Path, *,
                       glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
                       prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None,
-                      workers: int = 1, wait: bool = False) -> FolderReport:
+                      workers: int = defaults.WORKERS, wait: bool = False) -> FolderReport:
     """Summarize every article in ``sources`` into ``out`` (see the module docstring).
 
     ``workers`` > 1 spreads the articles over that many processes (see :mod:`summarize.workers`), for

@@ -26,7 +26,7 @@ import argparse
 import contextlib
 import sys
 
-from . import __version__, bounds
+from . import __version__, bounds, defaults
 
 TYPE_CHECKING = False  # neither typing, json nor pathlib is imported before a command needs it
 if TYPE_CHECKING:
@@ -69,21 +69,28 @@ _COUNT, _TIMES, _POSITIVE = _option(bounds.COUNT), _option(bounds.TIMES), _optio
 _NON_NEGATIVE = _option(bounds.NON_NEGATIVE)
 
 
+_FIXTURES_HELP = f"fixtures folder (default: $SUMMARIZE_FIXTURES or ./{defaults.FIXTURES})"
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and fixtures")
-    g.add_argument("--model", help="model name (default: $SUMMARIZE_MODEL or gpt-4o-mini)")
+    g.add_argument("--model", help=f"model name (default: $SUMMARIZE_MODEL or {defaults.MODEL})")
     g.add_argument("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
-    g.add_argument("--fixtures", help="fixtures folder (default: $SUMMARIZE_FIXTURES or ./fixtures)")
+    g.add_argument("--fixtures", help=_FIXTURES_HELP)
     g.add_argument("--mode", choices=["replay", "record", "auto", "live"],
                    help="fixture mode (default: auto with a key or base URL, else replay)")
     g.add_argument("--output-mode", choices=["json_schema", "tools", "json", "md_json"],
-                   help="how structured output is requested (default: json_schema)")
-    g.add_argument("--max-reasks", type=_TIMES, default=2, help="reasks after an invalid answer (default: 2)")
-    g.add_argument("--retries", type=_TIMES, default=5, help="retries of a transient failure: 5xx, timeout (default: 5)")
-    g.add_argument("--rate-limit-wait", type=_NON_NEGATIVE, default=600.0, metavar="SECONDS",
+                   help=f"how structured output is requested (default: {defaults.OUTPUT_MODE})")
+    g.add_argument("--max-reasks", type=_TIMES, default=defaults.MAX_REASKS,
+                   help=f"reasks after an invalid answer (default: {defaults.MAX_REASKS})")
+    g.add_argument("--retries", type=_TIMES, default=defaults.RETRIES,
+                   help=f"retries of a transient failure: 5xx, timeout (default: {defaults.RETRIES})")
+    g.add_argument("--rate-limit-wait", type=_NON_NEGATIVE, default=defaults.RATE_LIMIT_WAIT, metavar="SECONDS",
                    help="how long a request rate limited by the server (429) keeps waiting and retrying, from its "
-                        "first 429, before its article fails as rate_limited; 429s use up no retries (default: 600)")
-    g.add_argument("--timeout", type=_POSITIVE, default=120.0, help="seconds to wait for one answer (default: 120)")
+                        "first 429, before its article fails as rate_limited; 429s use up no retries "
+                        f"(default: {defaults.RATE_LIMIT_WAIT:g})")
+    g.add_argument("--timeout", type=_POSITIVE, default=defaults.TIMEOUT,
+                   help=f"seconds to wait for one answer (default: {defaults.TIMEOUT:g})")
     g.add_argument("--max-tokens", type=_COUNT, help="output budget per answer; a truncated answer is retried once with twice "
                                                   "this (default: the server's)")
     g.add_argument("--context-window", type=_COUNT,
@@ -101,12 +108,15 @@ def _parser() -> argparse.ArgumentParser:
                          description="Summarize article files (.txt, .md, .html, .htm; .json/.jsonl records) or every "
                                      "such file in folders, concurrently, with a ledger and resume.")
     run.add_argument("paths", nargs="+", metavar="PATH")
-    run.add_argument("--out", default="out", help="folder for the JSON summaries and ledger (default: ./out)")
+    run.add_argument("--out", default=defaults.OUT,
+                     help=f"folder for the JSON summaries and ledger (default: ./{defaults.OUT})")
     run.add_argument("--glob", help="only files matching this pattern, relative to each folder, as Path.glob reads it: "
                                         "'**/*.txt' takes a.txt and x/y/a.txt (default: all article files)")
-    run.add_argument("--concurrency", type=_COUNT, default=8, help="articles in flight at once (default: 8)")
-    run.add_argument("--workers", type=_COUNT, default=1,
-                     help="processes sharing the concurrency, for runs bound by this machine's CPU (default: 1)")
+    run.add_argument("--concurrency", type=_COUNT, default=defaults.CONCURRENCY,
+                     help=f"articles in flight at once (default: {defaults.CONCURRENCY})")
+    run.add_argument("--workers", type=_COUNT, default=defaults.WORKERS,
+                     help=f"processes sharing the concurrency, for runs bound by this machine's CPU (default: "
+                          f"{defaults.WORKERS})")
     run.add_argument("--rpm", type=_POSITIVE, help="at most this many requests per minute")
     run.add_argument("--tpm", type=_POSITIVE, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
@@ -126,10 +136,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="answer JSON files, in order; all but the last must fail validation (a reask sequence)")
     author.add_argument("--author", required=True, help="who wrote the answers")
     author.add_argument("--note", required=True, help="why and how they were written")
-    author.add_argument("--fixtures", default="fixtures")
+    author.add_argument("--fixtures", help=_FIXTURES_HELP)
     rekey = fxsub.add_parser("rekey", help="re-record fixtures under the current prompt and schema")
     rekey.add_argument("paths", nargs="+", metavar="PATH")
-    rekey.add_argument("--fixtures", default="fixtures")
+    rekey.add_argument("--fixtures", help=_FIXTURES_HELP)
 
     ev = sub.add_parser("eval", help="score summaries against gold annotations",
                         description="Score the documents `summarize run` wrote against gold annotations: "
@@ -137,8 +147,8 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--pred", required=True, metavar="OUT", help="the folder `summarize run` wrote (OUT/<id>.json)")
     ev.add_argument("--gold", required=True, metavar="GOLD", help="a gold folder or file (<id>.json or <id>.ann + <id>.txt)")
     ev.add_argument("--json", action="store_true", help="print the report as JSON on stdout instead of tables")
-    ev.add_argument("--overlap", type=_option(bounds.SHARE), default=0.5,
-                    help="least intersection-over-union of characters for an overlap match (default: 0.5)")
+    ev.add_argument("--overlap", type=_option(bounds.SHARE), default=defaults.OVERLAP,
+                    help=f"least intersection-over-union of characters for an overlap match (default: {defaults.OVERLAP})")
     tl = sub.add_parser("timeline", help="merge a folder of summaries into one timeline and who said what",
                         description="Merge the events of a folder of summaries (written by `summarize run`) into "
                                     "one chronological timeline, the same event reported by several articles "
@@ -308,6 +318,7 @@ def _fixtures(args: argparse.Namespace) -> int:
     from .idpath import id_path
 
     _paths(args, "paths", "article", "answers")
+    args.fixtures = defaults.fixtures_folder(args.fixtures)  # as every command reads it: $SUMMARIZE_FIXTURES too
 
     if args.fixtures_command == "author":
         answers = load_answers(args.answers)

@@ -28,7 +28,7 @@ import logging
 import weakref
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +47,7 @@ from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from .redaction import RedactingTransport, Secrets, clip, redact_logs
 from .schema import GROUNDING, ArticleSummary, GroundingContext, _cached_schema
 from .translate import causes, translate
+from .usage import Usage
 
 __all__ = ["ModelClient", "Usage"]
 
@@ -57,48 +58,6 @@ logging.getLogger("instructor").addHandler(logging.NullHandler())
 
 
 _NO_KEY = "no-key-configured"  # the openai client insists on a key even where none is needed
-
-
-@dataclass
-class Usage:
-    """Tokens and attempts spent on one article, failed attempts included.
-
-    ``prompt_tokens`` / ``completion_tokens`` count every answer, replayed ones included (what the
-    recorded model reported); ``live_*`` count only answers a server produced in this run, which is
-    what costs money. ``retries`` counts transient failures retried below the attempts. ``warnings``
-    lists what went wrong without failing the article (``{"kind", "message"}``, e.g. an answer that
-    could not be recorded as a fixture).
-    """
-
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    live_prompt_tokens: int = 0
-    live_completion_tokens: int = 0
-    attempts: int = 0
-    replayed: int = 0
-    retries: int = 0
-    warnings: list[dict[str, str]] = field(default_factory=list)
-
-    def add(self, completion: Any, replayed: bool) -> None:
-        self.attempts += 1
-        self.replayed += int(replayed)
-        usage = getattr(completion, "usage", None)
-        prompt = getattr(usage, "prompt_tokens", 0) or 0
-        completion_tokens = getattr(usage, "completion_tokens", 0) or 0
-        self.prompt_tokens += prompt
-        self.completion_tokens += completion_tokens
-        if not replayed:
-            self.live_prompt_tokens += prompt
-            self.live_completion_tokens += completion_tokens
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-    @property
-    def requests(self) -> int:
-        """HTTP requests made for the article: attempts plus retried transient failures."""
-        return self.attempts + self.retries
 
 
 @functools.lru_cache(maxsize=1)

@@ -25,13 +25,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import defaults
 from .bounds import COUNT, NON_NEGATIVE, POSITIVE, TIMES, Bound
 from .errors import ConfigurationError
 from .fixtures import Mode
 
 __all__ = ["DEFAULT_MODEL", "OUTPUT_MODES", "Settings"]
 
-DEFAULT_MODEL = "gpt-4o-mini"
+DEFAULT_MODEL = defaults.MODEL
 OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
 
 
@@ -42,17 +43,17 @@ class Settings:
     model: str = DEFAULT_MODEL
     base_url: str | None = None
     api_key: str | None = field(default=None, repr=False)
-    fixtures: Path = Path("fixtures")
+    fixtures: Path = Path(defaults.FIXTURES)
     mode: Mode = Mode.REPLAY
-    output_mode: str = "json_schema"
-    temperature: float | None = 0.0
+    output_mode: str = defaults.OUTPUT_MODE
+    temperature: float | None = defaults.TEMPERATURE
     max_tokens: int | None = None
-    max_reasks: int = 2
-    timeout: float = 120.0
-    retries: int = 5
-    retry_budget: float = 300.0
-    retry_backoff: float = 0.5
-    rate_limit_wait: float = 600.0
+    max_reasks: int = defaults.MAX_REASKS
+    timeout: float = defaults.TIMEOUT
+    retries: int = defaults.RETRIES
+    retry_budget: float = defaults.RETRY_BUDGET
+    retry_backoff: float = defaults.RETRY_BACKOFF
+    rate_limit_wait: float = defaults.RATE_LIMIT_WAIT
     rpm: float | None = None
     tpm: float | None = None
     context_window: int | None = None
@@ -67,14 +68,14 @@ class Settings:
         fixtures: str | Path | None = None,
         mode: Mode | str | None = None,
         output_mode: str | None = None,
-        temperature: float | None = 0.0,
+        temperature: float | None = defaults.TEMPERATURE,
         max_tokens: int | None = None,
-        max_reasks: int = 2,
-        timeout: float = 120.0,
-        retries: int = 5,
-        retry_budget: float = 300.0,
-        retry_backoff: float = 0.5,
-        rate_limit_wait: float = 600.0,
+        max_reasks: int = defaults.MAX_REASKS,
+        timeout: float = defaults.TIMEOUT,
+        retries: int = defaults.RETRIES,
+        retry_budget: float = defaults.RETRY_BUDGET,
+        retry_backoff: float = defaults.RETRY_BACKOFF,
+        rate_limit_wait: float = defaults.RATE_LIMIT_WAIT,
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
@@ -93,7 +94,7 @@ class Settings:
             chosen = Mode(mode) if mode is not None else (Mode.AUTO if key or url else Mode.REPLAY)
         except ValueError:
             raise ConfigurationError(f"Unknown fixture mode {mode!r}; use one of: {', '.join(m.value for m in Mode)}.") from None
-        out = output_mode or "json_schema"
+        out = output_mode or defaults.OUTPUT_MODE
         if out not in OUTPUT_MODES:
             raise ConfigurationError(f"Unknown output mode {out!r}; use one of: {', '.join(OUTPUT_MODES)}.")
         if chosen is not Mode.REPLAY and not key and not url:
@@ -116,7 +117,7 @@ class Settings:
             model=model or env.get("SUMMARIZE_MODEL") or DEFAULT_MODEL,
             base_url=url,
             api_key=key,
-            fixtures=Path(fixtures or env.get("SUMMARIZE_FIXTURES") or "fixtures"),
+            fixtures=defaults.fixtures_folder(fixtures, env),
             mode=chosen,
             output_mode=out,
             temperature=temperature,

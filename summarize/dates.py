@@ -28,7 +28,10 @@ import email.utils
 import re
 from dataclasses import dataclass
 
-__all__ = ["PartialDate", "parse_date"]
+__all__ = ["PRECISIONS", "PartialDate", "iso_date", "parse_date"]
+
+#: The precisions of a partial date, coarsest first.
+PRECISIONS = ("year", "month", "day")
 
 _ISO_PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 _MONTHS = {name: i for i, names in enumerate(
@@ -55,7 +58,8 @@ class PartialDate:
     def __post_init__(self) -> None:
         if self.day is not None and self.month is None:
             raise ValueError("a day needs a month")
-        dt.date(self.year, self.month or 1, self.day or 1)  # raises ValueError for 2020-02-30, month 13...
+        # Raises ValueError for 2020-02-30, month 13, month 0 (None, not 0, is "not known").
+        dt.date(self.year, 1 if self.month is None else self.month, 1 if self.day is None else self.day)
 
     @classmethod
     def from_iso(cls, text: str) -> PartialDate:
@@ -79,6 +83,17 @@ class PartialDate:
     def precision(self) -> str:
         """``year``, ``month`` or ``day``."""
         return "day" if self.day is not None else "month" if self.month is not None else "year"
+
+    @property
+    def parts(self) -> tuple[int, ...]:
+        """``(year,)``, ``(year, month)`` or ``(year, month, day)``."""
+        return tuple(p for p in (self.year, self.month, self.day) if p is not None)
+
+    def covers(self, other: PartialDate) -> bool:
+        """Whether ``other`` is this date, or inside it, at this date's precision (``2020-01`` covers
+        ``2020-01-05`` and ``2020-01``, not ``2020``)."""
+        mine = self.parts
+        return other.parts[: len(mine)] == mine and len(other.parts) >= len(mine)
 
     def isoformat(self) -> str:
         """``2020``, ``2020-01`` or ``2020-01-05``."""
@@ -108,6 +123,17 @@ class PartialDate:
     def contains(self, day: dt.date) -> bool:
         """Whether ``day`` is one of the days this date can mean."""
         return self.earliest() <= day <= self.latest()
+
+
+def iso_date(value: object) -> PartialDate | None:
+    """The partial date a ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` string writes (the form summaries, gold files
+    and timelines store); ``None`` for anything else, an impossible date (``2020-02-30``) included."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return PartialDate.from_iso(value)
+    except ValueError:
+        return None
 
 
 def parse_date(value: object) -> PartialDate:

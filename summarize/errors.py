@@ -5,6 +5,7 @@
     SummarizeError                  anything this library raises on purpose
     ├── ArticleError                the input cannot be read as an article (empty, binary, undecodable, missing)
     │   ├── ArticleTooLongError     the article cannot fit the model's context window; not sent
+    │   ├── DocumentError           a file in an output folder is not a usable output document
     │   └── GoldFormatError         a gold annotation file is malformed (names the file and the line)
     ├── ConfigurationError          settings are wrong or missing (no key for a live call, unknown mode, bad URL)
     ├── ProviderError               the model server or the network failed (HTTP status, timeout, connection)
@@ -33,6 +34,7 @@ __all__ = [
     "ArticleTooLongError",
     "AuthenticationError",
     "ConfigurationError",
+    "DocumentError",
     "GoldFormatError",
     "FixtureWriteError",
     "InvalidOutputError",
@@ -54,7 +56,7 @@ class SummarizeError(Exception):
     def __init__(self, message: str, *, article_id: str | None = None) -> None:
         super().__init__(message)
         self.article_id = article_id
-        #: What the article cost before it failed (a :class:`summarize.client.Usage`), when it reached the client.
+        #: What the article cost before it failed (a :class:`summarize.usage.Usage`), when it reached the client.
         self.usage: Any = None
 
     @property
@@ -69,6 +71,17 @@ class ArticleError(SummarizeError):
 
 class ArticleTooLongError(ArticleError):
     """The article (with the prompt) cannot fit the model's context window, so it was not sent."""
+
+
+class DocumentError(ArticleError):
+    """A file is not a usable output document (:mod:`summarize.document`). ``corrupt`` is true when it is meant
+    to be one (unreadable, or damaged) and false when it is some other file; ``path`` names it."""
+
+    def __init__(self, message: str, *, path: str | None = None, corrupt: bool = True,
+                 article_id: str | None = None) -> None:
+        super().__init__(message, article_id=article_id)
+        self.path = path
+        self.corrupt = corrupt
 
 
 class GoldFormatError(ArticleError):
@@ -166,6 +179,7 @@ _KINDS = {
     SummarizeError: "error",
     ArticleError: "article",
     ArticleTooLongError: "too_long",
+    DocumentError: "document",
     GoldFormatError: "gold",
     ConfigurationError: "configuration",
     ProviderError: "provider",

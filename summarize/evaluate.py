@@ -45,14 +45,16 @@ Terms and rules (the README's "Evaluate against gold" says the same for users):
 from __future__ import annotations
 
 import hashlib
-import json
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import ArticleError, ConfigurationError
+from . import defaults
+from .dates import iso_date
+from .document import read_document
+from .errors import ConfigurationError, DocumentError
 from .evalreport import ArticleEval, EvalReport, Scores, SpanCounts, Unmappable
 from .gold import GoldArticle, GoldQuote, load_gold
 from .grounding import _core, locate
@@ -100,28 +102,28 @@ class Prediction:
 
 
 def load_prediction(path: str | Path, article_id: str | None = None) -> Prediction:
-    """Read an output document (``OUT/<id>.json``, format 1) for scoring; ``ArticleError`` if it is not one."""
-    path = Path(path)
+    """Read an output document (``OUT/<id>.json``) for scoring, by the one document rule
+    (:func:`summarize.document.read_document`); :class:`~summarize.document.DocumentError` if it is not one."""
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        text = doc["article"]["text"]
-        summary = doc["summary"]
-        if not isinstance(text, str) or not isinstance(summary, dict):
-            raise TypeError("article.text must be a string and summary an object")
-        quotes = tuple(
-            PredictedQuote(str(q.get("text") or ""), *_span(q.get("span")), str(q.get("kind") or ""), q.get("speaker"))
-            for q in summary.get("quotes") or ()
-        )
-        events = tuple(
-            PredictedEvent((e.get("when") or {}).get("date"), tuple(e.get("actors") or ()), str(e.get("evidence") or ""),
-                           *_span(e.get("evidence_span")))
-            for e in summary.get("events") or ()
-        )
-        entities = tuple((str(x["name"]), tuple(x.get("aliases") or ())) for x in summary.get("entities") or ())
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ArticleError(f"{path}: not a summarize output document (format 1: article.text, summary.quotes, "
-                           f"summary.events, summary.entities): {exc!r}", article_id=article_id) from exc
-    return Prediction(article_id or path.stem, text, quotes, events, entities)
+        doc = read_document(path)
+    except DocumentError as exc:
+        exc.article_id = article_id or exc.article_id
+        raise
+    quotes = tuple(
+        PredictedQuote(str(q.get("text") or ""), *_span(q.get("span")), str(q.get("kind") or ""), q.get("speaker"))
+        for q in doc.quotes
+    )
+    events = tuple(
+        PredictedEvent(_when(e.get("when")), tuple(e.get("actors") or ()), str(e.get("evidence") or ""),
+                       *_span(e.get("evidence_span")))
+        for e in doc.events
+    )
+    entities = tuple((str(x.get("name") or ""), tuple(x.get("aliases") or ())) for x in doc.entities)
+    return Prediction(article_id or Path(path).stem, doc.article.text, quotes, events, entities)
+
+
+def _when(when: Any) -> str | None:
+    return when.get("date") if isinstance(when, dict) else None
 
 
 def _span(span: Any) -> tuple[int | None, int | None, str | None]:
@@ -261,12 +263,13 @@ def date_matches(gold: str | None, predicted: str | None) -> bool:
     """Whether a predicted date has the gold date at the gold's precision (``None`` gold: any date)."""
     if gold is None:
         return True
-    return predicted is not None and len(predicted) >= len(gold) and predicted[: len(gold)] == gold
+    wanted, found = iso_date(gold), iso_date(predicted)
+    return wanted is not None and found is not None and wanted.covers(found)
 
 
 # -- one article, then a folder -----------------------------------------------------------------------
 
-def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: float = 0.5) -> ArticleEval:
+def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: float = defaults.OVERLAP) -> ArticleEval:
     """Score one prediction (``None``: no document, everything missed) against its gold."""
     scores = Scores()
     if pred is None:
@@ -339,7 +342,7 @@ def _pred_span(text: str, q: PredictedQuote) -> tuple[int, int] | None:
     return extent if extent is not None and extent[0] < extent[1] else None
 
 
-def evaluate(pred_dir: str | Path, gold_dir: str | Path, *, overlap: float = 0.5) -> EvalReport:
+def evaluate(pred_dir: str | Path, gold_dir: str | Path, *, overlap: float = defaults.OVERLAP) -> EvalReport:
     """Score the documents in ``pred_dir`` (as ``summarize run`` writes them) against the gold in ``gold_dir``.
 
     ``gold_dir`` is a folder (or one file) of project gold JSON or brat ``.ann``/``.txt`` pairs (see

@@ -22,7 +22,6 @@ Loading is strict: a malformed file raises :class:`~summarize.errors.GoldFormatE
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as _PydanticValidationError
 
+from .dates import iso_date
 from .errors import ConfigurationError, GoldFormatError
 
 __all__ = [
@@ -46,13 +46,10 @@ __all__ = [
 #: The ``format`` value of the project's gold JSON files.
 GOLD_FORMAT = "summarize-gold/1"
 
-_PARTIAL_DATE = re.compile(r"^\d{4}(?:-(?:0[1-9]|1[0-2])(?:-(?:0[1-9]|[12]\d|3[01]))?)?$")
-_PRECISION_OF_LENGTH = {4: "year", 7: "month", 10: "day"}
-
-
 def date_precision(date: str | None) -> str | None:
-    """``year``, ``month`` or ``day`` for a partial ISO date (``2020``, ``2020-01``, ``2020-01-03``)."""
-    return _PRECISION_OF_LENGTH.get(len(date)) if date else None
+    """``year``, ``month`` or ``day`` for a partial ISO date (``2020``, ``2020-01``, ``2020-01-03``); else None."""
+    found = iso_date(date)
+    return found.precision if found is not None else None
 
 
 @dataclass(frozen=True)
@@ -184,8 +181,9 @@ def load_gold_json(path: str | Path, article_id: str | None = None) -> GoldArtic
             raise GoldFormatError(f"quotes.{i}: end {q.end} is before start {q.start}", path=str(path))
     events = []
     for i, e in enumerate(gold.events):
-        if e.date is not None and not _PARTIAL_DATE.match(e.date):
-            raise GoldFormatError(f"events.{i}.date: {e.date!r} is not YYYY, YYYY-MM or YYYY-MM-DD", path=str(path))
+        if e.date is not None and iso_date(e.date) is None:
+            raise GoldFormatError(f"events.{i}.date: {e.date!r} is not YYYY, YYYY-MM or YYYY-MM-DD (a real calendar "
+                                  "date)", path=str(path))
         precision = date_precision(e.date)
         if e.precision is not None and e.precision != precision:
             raise GoldFormatError(f"events.{i}: date {e.date!r} has precision {precision!r}, not {e.precision!r}",

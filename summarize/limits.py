@@ -7,8 +7,8 @@ Terms:
   For an unknown model with no override, nothing is checked up front.
 - **output limit**: the most tokens a model can answer with; a truncated answer is retried once with
   twice the ``max_tokens`` budget, up to this limit (or just once, doubled, for an unknown model).
-- **estimate**: about four characters a token for English news text. The check is meant to catch an
-  article far too long (a whole book, a 5 MB dump), not to count tokens exactly.
+- **estimate**: :func:`summarize.tokens.estimate_tokens`, about four characters a token. The check is meant
+  to catch an article far too long (a whole book, a 5 MB dump), not to count tokens exactly.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import TypeVar
 
 from .errors import ArticleTooLongError
+from .tokens import estimate_tokens
 
 T = TypeVar("T")
 
@@ -47,18 +48,13 @@ def model_limits(model: str) -> tuple[int, int] | None:
     return for_model(LIMITS, model)
 
 
-def estimate_tokens(text: str) -> int:
-    """About how many tokens ``text`` is (four characters a token)."""
-    return len(text) // 4 + 1
-
-
 def check_length(prompt_chars: int, *, article_id: str, model: str, max_tokens: int | None,
                  context_window: int | None) -> None:
     """Raise :class:`ArticleTooLongError` when the prompt cannot fit the model's context window."""
     window = context_window or (model_limits(model) or (None, None))[0]
     if window is None:
         return
-    prompt = prompt_chars // 4 + 1
+    prompt = estimate_tokens(prompt_chars)
     answer = max_tokens or _ANSWER_RESERVE
     if prompt + answer > window:
         raise ArticleTooLongError(

@@ -2,10 +2,11 @@
 
 Terms used here:
 
-- **key**: the comparable form of a name: typography folded (see :func:`summarize.grounding.normalize`),
-  case folded, a possessive ``'s`` and dots dropped (``U.S.`` and ``US`` are both ``us``), a leading
-  ``the`` and leading titles dropped (``Gen.``, ``President``, ``Mr.``, ``Major General``, ``former`` ...).
-  ``Gen. Qassem Soleimani`` and ``Qassem Soleimani`` have the same key.
+- **key**: the comparable form of a name, :func:`summarize.names.name_key` (the same normal form the
+  evaluation matches speakers by): accents, typography and case folded, possessives, dots and apostrophes
+  dropped (``U.S.`` and ``US`` are both ``us``, ``O'Brien`` is ``obrien``), leading articles and titles
+  dropped (``Gen.``, ``President``, ``former Secretary of Defense``...). ``Gen. Qassem Soleimani`` and
+  ``Qassem Soleimani`` have the same key.
 - **entity group**: one thing named across articles. Each document lists entities (a name and aliases);
   two entities of different documents are the same group when their names have the same key, or when a
   name or alias of one has the key of a name or alias of the other and their types agree (equal, or one
@@ -20,7 +21,8 @@ Terms used here:
 - **content words**: the words of a description without stop words, titles and numbers, lightly stemmed
   (``killed`` and ``killing`` are ``kill``), with each entity mention replaced by its group, so
   ``Qasem Soleimani`` and ``Qassim Soleimani`` count as the same word.
-- **partial date**: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; its precision is year, month or day.
+- **partial date**: ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` (:class:`summarize.dates.PartialDate`); its
+  precision is year, month or day.
 
 Everything here is pure: no I/O, no models.
 """
@@ -32,7 +34,9 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date as _date
 
+from .dates import iso_date
 from .grounding import normalize
+from .names import fold_name, name_key
 
 __all__ = [
     "EntityIndex",
@@ -44,16 +48,7 @@ __all__ = [
     "name_tokens",
 ]
 
-_TITLES = re.compile(
-    r"^(?:(?:former|late|then|acting|deputy|vice|assistant|iranian|israeli|us|american)\s+)*"
-    r"(?:gen|general|major general|maj gen|maj|lt gen|lieutenant general|lt|lieutenant|col|colonel|adm|admiral|"
-    r"brig gen|brigadier general|cmdr|commander|president-elect|president elect|president|prime minister|pm|"
-    r"mr|mrs|ms|dr|sen|senator|rep|representative|secretary of state|secretary|minister|ayatollah|"
-    r"supreme leader|sheikh|king|queen|prince|judge|gov|governor|ambassador)\s+(?=\S)"
-)
-_POSSESSIVE = re.compile(r"'s\b")
-_NON_WORD = re.compile(r"[^\w\s-]+")
-_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[^\w\s-]+")
 _WORD = re.compile(r"\w+(?:-\w+)*")
 _LONGEST_NAME = 10  # words: longer names are not looked for in descriptions
 
@@ -71,24 +66,6 @@ STOP_WORDS = frozenset(
     "january february march april may june july august september october november december today yesterday "
     "recently recent".split(" ")
 )
-
-
-def _fold(text: str) -> str:
-    """Typography folded, case folded, possessives, dots and other punctuation dropped, spaces collapsed."""
-    text = normalize(text).casefold()
-    text = _POSSESSIVE.sub("", text).replace(".", "")
-    return _SPACES.sub(" ", _NON_WORD.sub(" ", text)).strip()
-
-
-def name_key(name: str) -> str:
-    """The comparable form of a name (module docstring): ``"Gen. Qassem Soleimani"`` → ``"qassem soleimani"``."""
-    key = _fold(name)
-    key = key.removeprefix("the ")
-    while True:
-        stripped = _TITLES.sub("", key, count=1)
-        if stripped == key:
-            return key
-        key = stripped
 
 
 def name_tokens(name: str) -> frozenset[str]:
@@ -259,7 +236,7 @@ class EntityIndex:
 
     def content_words(self, doc: int, text: str) -> frozenset[str]:
         """The content words of a description in document ``doc`` (module docstring); mentions become ``@e<n>``."""
-        words = _WORD.findall(_fold(text))
+        words = _WORD.findall(fold_name(text))
         out: set[str] = set()
         i = 0
         while i < len(words):
@@ -287,15 +264,9 @@ def jaccard(a: Iterable[str], b: Iterable[str]) -> float:
 
 
 def date_parts(value: str | None) -> tuple[int, ...] | None:
-    """``"2020-01"`` → ``(2020, 1)``; None for anything that is not a partial date."""
-    if not value or not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
-        return None
-    parts = tuple(int(p) for p in value.split("-"))
-    try:
-        _date(parts[0], parts[1] if len(parts) > 1 else 1, parts[2] if len(parts) > 2 else 1)
-    except ValueError:
-        return None
-    return parts
+    """``"2020-01"`` → ``(2020, 1)``; None for anything that is not a partial date (:func:`summarize.dates.iso_date`)."""
+    date = iso_date(value)
+    return None if date is None else date.parts
 
 
 def dates_compatible(a: Sequence[int], b: Sequence[int]) -> bool:

@@ -54,6 +54,8 @@ from tenacity import (
     retry_if_result,
 )
 
+from .tokens import estimate_tokens
+
 __all__ = ["IN_FLIGHT", "RATE_LIMIT_WAITED", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport",
            "quota_exhausted", "retry_after"]
 
@@ -207,10 +209,11 @@ _MAX_TOKENS = re.compile(rb'"max(?:_completion)?_tokens"\s*:\s*(\d+)')
 
 
 def _estimate_tokens(request: httpx.Request) -> int:
-    """About four bytes a token for the prompt, plus the output allowance (1000 when none is set)."""
+    """The prompt's tokens (:func:`summarize.tokens.estimate_tokens` of the body), plus the output allowance
+    (1000 when none is set)."""
     content = request.content or b""
     m = _MAX_TOKENS.search(content)
-    return len(content) // 4 + (int(m.group(1)) if m else 1000)
+    return estimate_tokens(content) + (int(m.group(1)) if m else 1000)
 
 
 def _used_tokens(response: httpx.Response) -> int | None:

@@ -2,46 +2,49 @@
 
 Terms:
 
-- **source**: what a caller hands in: an :class:`~summarize.articles.Article`, a path to an article
-  file, or the raw text of an article.
+- **source**: what a caller hands in, said explicitly: an :class:`~summarize.articles.Article`
+  (``Article.from_text(...)``, ``load_article(path)``), a :class:`pathlib.Path` (or any ``os.PathLike``)
+  to an article file, ``path="..."`` as a keyword, or a ``str``, which is always the article's text
+  (a ``str`` naming an existing file is still read from it, with a ``DeprecationWarning``, for one release).
 - **result**: a :class:`SummaryResult`: the summary with the article it belongs to and what making it
   cost (attempts, tokens, seconds). :meth:`Summarizer.summarize` returns just the summary.
-- **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`): the
-  article (with its text, so spans can be checked and shown without the source file; its ``notes``, such
-  as an unreadable date; and the boilerplate lines ``removed`` from its end, each ``{"text", "reason"}``),
-  the summary and how it was made. Versioned by ``"format"``; fields added since are optional to readers.
+- **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`, an
+  :class:`~summarize.document.OutputDocument`): the article with its text, the summary and how it was
+  made. Its fields, and the one rule for reading it back, are in :mod:`summarize.document`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from . import defaults
 from .articles import Article, article_from_text, load_article
-from .client import ModelClient, Usage
+from .client import ModelClient
 from .config import Settings
-from .errors import ArticleError
-from .files import write_json_atomic
+from .document import DOCUMENT_FORMAT, ArticleBlock, OutputDocument, RemovedLine, RunBlock
+from .errors import ArticleError, ConfigurationError
 from .fixtures import Mode
 from .idpath import id_path
 from .network import RateLimiter
 from .prompting import PromptTemplate, load_prompt
 from .schema import ArticleSummary, GroundingContext
+from .usage import Usage
 
 if TYPE_CHECKING:
     from .batch import FolderReport
 
 __all__ = ["DOCUMENT_FORMAT", "Source", "Summarizer", "SummaryResult"]
 
-#: Version of the output document written per article.
-DOCUMENT_FORMAT = 1
-_PATH_SUFFIXES = (".txt", ".md", ".text", ".json", ".jsonl", ".html", ".htm")
 
 Source = Article | str | os.PathLike[str]
 
@@ -57,41 +60,24 @@ class SummaryResult:
     prompt: str
     seconds: float
 
-    def to_document(self) -> dict[str, Any]:
-        """The output document for this article (see the module docstring)."""
+    def to_document(self) -> OutputDocument:
+        """The output document for this article (see :mod:`summarize.document`)."""
         a = self.article
-        return {
-            "format": DOCUMENT_FORMAT,
-            "article": {
-                "id": a.id,
-                "title": a.title,
-                "published": a.published.isoformat() if a.published else None,
-                "source_path": a.source_path,
-                "encoding": a.encoding,
-                "content_hash": a.content_hash,
-                "text": a.text,
-                # Added in place (format 1 still): readers treat a missing list as empty.
-                "notes": list(a.notes),
-                "removed": [r.to_dict() for r in a.removed],
-            },
-            "summary": self.summary.model_dump(mode="json"),
-            "run": {
-                "model": self.model,
-                "prompt": self.prompt,
-                "attempts": self.usage.attempts,
-                "replayed": self.usage.replayed,
-                "retries": self.usage.retries,
-                "prompt_tokens": self.usage.prompt_tokens,
-                "completion_tokens": self.usage.completion_tokens,
-                "seconds": round(self.seconds, 4),
-            },
-        }
+        return OutputDocument(
+            article=ArticleBlock(
+                id=a.id, title=a.title, published=a.published.isoformat() if a.published else None,
+                source_path=a.source_path, encoding=a.encoding, content_hash=a.content_hash, text=a.text,
+                notes=list(a.notes), removed=[RemovedLine(**r.to_dict()) for r in a.removed],
+            ),
+            summary=self.summary.model_dump(mode="json"),
+            run=RunBlock.of(self.model, self.prompt, self.usage, self.seconds),
+        )
 
     def write(self, folder: str | Path) -> Path:
         """Write the output document to ``folder/<article id>.json`` atomically (the id made a path by
         :func:`summarize.idpath.id_path`, so it never leaves ``folder``); returns the path."""
         path = Path(folder) / id_path(self.article.id, ".json")
-        write_json_atomic(path, self.to_document())
+        self.to_document().write(path)
         return path
 
 
@@ -117,14 +103,14 @@ class Summarizer:
         fixtures: str | Path | None = None,
         mode: Mode | str | None = None,
         output_mode: str | None = None,
-        temperature: float | None = 0.0,
+        temperature: float | None = defaults.TEMPERATURE,
         max_tokens: int | None = None,
-        max_reasks: int = 2,
-        timeout: float = 120.0,
-        retries: int = 5,
-        retry_budget: float = 300.0,
-        retry_backoff: float = 0.5,
-        rate_limit_wait: float = 600.0,
+        max_reasks: int = defaults.MAX_REASKS,
+        timeout: float = defaults.TIMEOUT,
+        retries: int = defaults.RETRIES,
+        retry_budget: float = defaults.RETRY_BUDGET,
+        retry_backoff: float = defaults.RETRY_BACKOFF,
+        rate_limit_wait: float = defaults.RATE_LIMIT_WAIT,
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
@@ -160,24 +146,26 @@ class Summarizer:
         """The rate limiter every request of this Summarizer shares (budgets, and pauses after 429s)."""
         return self._client.limiter
 
-    def summarize(self, source: Source) -> ArticleSummary:
-        """Summarize one article (an Article, a file path or raw text)."""
-        return self.run(source).summary
+    def summarize(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> ArticleSummary:
+        """Summarize one article: an :class:`~summarize.articles.Article`, a :class:`pathlib.Path` to an
+        article file, or a ``str`` that is the article's text; ``path=`` names a file as a string."""
+        return self.run(source, path=path).summary
 
-    async def asummarize(self, source: Source) -> ArticleSummary:
+    async def asummarize(self, source: Source | None = None, *,
+                         path: str | os.PathLike[str] | None = None) -> ArticleSummary:
         """Async :meth:`summarize`."""
-        return (await self.arun(source)).summary
+        return (await self.arun(source, path=path)).summary
 
-    def run(self, source: Source) -> SummaryResult:
-        """Summarize one article and return the summary with its article and cost."""
-        article = as_article(source)
+    def run(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> SummaryResult:
+        """Summarize one article (as :meth:`summarize` takes it) and return the summary with its article and cost."""
+        article = as_article(source, path=path)
         started = time.perf_counter()
         summary, usage = self._client.summarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
 
-    async def arun(self, source: Source) -> SummaryResult:
+    async def arun(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> SummaryResult:
         """Async :meth:`run`."""
-        article = as_article(source)
+        article = as_article(source, path=path)
         started = time.perf_counter()
         summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
@@ -232,17 +220,46 @@ class Summarizer:
                              prompt=self.prompt.id, seconds=time.perf_counter() - started)
 
 
-def as_article(source: Source) -> Article:
-    """An Article from any :data:`Source`. A string that looks like a file path must name an existing file."""
+def as_article(source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> Article:
+    """The Article a caller means (see "source" in the module docstring): ``path=`` or a
+    :class:`os.PathLike` is a file to load, an :class:`Article` is itself, and a ``str`` is the article's text.
+
+    A ``str`` that names an existing file is still loaded from it, with a :class:`DeprecationWarning`
+    (for one release: earlier versions guessed whether a string was a path or text).
+    """
+    if path is not None:
+        if source is not None:
+            raise ConfigurationError("Pass the article or path=, not both.")
+        return load_article(Path(path))
     if isinstance(source, Article):
         return source
     if isinstance(source, os.PathLike):
-        return load_article(source)
+        return load_article(Path(source))
     if not isinstance(source, str):
-        raise ArticleError(f"Cannot summarize a {type(source).__name__}; pass an Article, a path or the article's text.")
-    looks_like_path = "\n" not in source and len(source) < 1024 and (
-        source.lower().endswith(_PATH_SUFFIXES) or os.sep in source
-    )
-    if looks_like_path or ("\n" not in source and len(source) < 1024 and Path(source).is_file()):
+        raise ArticleError(f"Cannot summarize a {type(source).__name__}; pass an Article, a pathlib.Path, path=..., "
+                           "or the article's text as a str.")
+    if _names_a_file(source):
+        warnings.warn(
+            f"{source!r} is read as the path of an article file. A str is the article's text from the next "
+            "release on: pass pathlib.Path(...) or path=... for a file.", DeprecationWarning, stacklevel=_outside())
         return load_article(source)
     return article_from_text(source)
+
+
+def _outside() -> int:
+    """The ``stacklevel`` that points a warning raised by our caller at the first frame outside this package."""
+    package, level = os.path.dirname(__file__), 2
+    frame: FrameType | None = sys._getframe(2)
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether ``text`` is, as it stands, the name of an existing file (what older versions took as a path)."""
+    if "\n" in text or "\x00" in text or len(text) >= 1024:
+        return False
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):
+        return False

@@ -28,13 +28,13 @@ escaped everywhere: it is data, never markup.
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigurationError
+from .document import iter_documents
+from .errors import ConfigurationError, DocumentError
 from .idpath import IdPathError, id_filename
 from .ledger import LEDGER_NAME, Ledger
 from .redaction import clip
@@ -108,26 +108,16 @@ def load_rows(out_dir: str | Path, *, exclude: str | Path | None = None) -> list
     out = Path(out_dir)
     if not out.is_dir():
         raise ConfigurationError(f"{out} is not a folder. Write summaries first: summarize run ARTICLES --out {out}")
-    skip = Path(exclude).resolve() if exclude is not None else None
     entries = Ledger(out).last_entries()
     rows: dict[str, Row] = {}
-    for path in sorted(out.rglob("*.json")):
-        rel = path.relative_to(out)
-        if any(part.startswith(".") for part in rel.parts):
+    for path, doc in iter_documents(out, exclude=exclude):
+        article_id = path.relative_to(out).with_suffix("").as_posix()
+        if isinstance(doc, DocumentError):
+            if doc.corrupt:
+                rows[article_id] = Row(article_id, "failed", article_id, error="document", message=_cut(str(doc)))
             continue
-        if skip is not None and path.resolve().is_relative_to(skip):
-            continue
-        article_id = rel.with_suffix("").as_posix()
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            rows[article_id] = Row(article_id, "failed", article_id, error="document",
-                                   message=f"{rel} cannot be read: {exc}")
-            continue
-        if not _is_document(data):
-            continue
-        article_id = str(data["article"].get("id") or article_id)
-        rows[article_id] = _document_row(article_id, data, entries.get(article_id))
+        article_id = doc.id
+        rows[article_id] = _document_row(article_id, doc.to_json(), entries.get(article_id))
     for article_id, entry in entries.items():
         if article_id not in rows:
             rows[article_id] = _ledger_row(article_id, entry)
@@ -152,11 +142,6 @@ def page_names(ids: list[str]) -> dict[str, str]:
         taken.add(stem.lower())
         names[article_id] = f"{stem}.html"
     return names
-
-
-def _is_document(data: Any) -> bool:
-    return (isinstance(data, dict) and isinstance(data.get("article"), dict) and isinstance(data.get("summary"), dict)
-            and isinstance(data["article"].get("text"), str))
 
 
 def _document_row(article_id: str, doc: dict[str, Any], entry: dict[str, Any] | None) -> Row:

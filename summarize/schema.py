@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
@@ -32,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
 
-from .dates import PartialDate
+from .dates import PartialDate, iso_date
 from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, normalize, whole_quotation
 
 __all__ = [
@@ -120,8 +119,6 @@ class Precision(_Documented):
     DAY = ("day", "the exact day is known: YYYY-MM-DD")
 
 
-_PRECISION_OF_LENGTH = {4: Precision.YEAR, 7: Precision.MONTH, 10: Precision.DAY}
-_PARTIAL_DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 _PAST_STATUSES = {EventStatus.REPORTED, EventStatus.ALLEGED, EventStatus.CONFIRMED, EventStatus.DENIED}
 
 
@@ -194,13 +191,10 @@ class TimeRef(_Model):
             if self.precision is not None:
                 raise ValueError("precision must be null when date is null")
             return self
-        if not _PARTIAL_DATE.match(self.date):
-            raise ValueError(f"date '{self.date}' must be YYYY, YYYY-MM or YYYY-MM-DD")
-        try:
-            PartialDate.from_iso(self.date)
-        except ValueError:
-            raise ValueError(f"date '{self.date}' is not a real calendar date") from None
-        expected = _PRECISION_OF_LENGTH[len(self.date)]
+        date = iso_date(self.date)
+        if date is None:
+            raise ValueError(f"date '{self.date}' must be YYYY, YYYY-MM or YYYY-MM-DD, a real calendar date")
+        expected = Precision[date.precision.upper()]
         if self.precision is not expected:
             raise ValueError(f"date '{self.date}' has precision '{expected.value}', not '{self.precision}'")
         return self

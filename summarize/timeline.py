@@ -54,7 +54,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import ArticleError
+from .dates import iso_date
+from .document import iter_documents
+from .errors import ArticleError, DocumentError
 from .linking import EntityIndex, adjacent_days, date_parts, dates_compatible, jaccard, name_key
 from .markdown import timeline_markdown
 from .speakers import QUOTE_FUZZY_MIN_CHARS, QUOTE_PARTIAL_RATIO, who_said_what
@@ -100,22 +102,6 @@ class SkippedFile:
     corrupt: bool
 
 
-def _document_problem(data: Any) -> tuple[str, bool] | None:
-    """Why ``data`` is not a usable summary document (a reason and whether it is corrupt), or None."""
-    if not isinstance(data, dict) or data.get("format") != 1 or not isinstance(data.get("article"), dict):
-        return "not a summary document (no \"format\": 1 and \"article\"); skipped", False
-    article, summary = data["article"], data.get("summary")
-    if not isinstance(article.get("id"), str) or not article["id"]:
-        return "a summary document without an article id", True
-    if not isinstance(summary, dict):
-        return "a summary document without a summary", True
-    for name in ("events", "quotes", "entities"):
-        items = summary.get(name, [])
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            return f"a summary document whose summary.{name} is not a list of objects", True
-    return None
-
-
 def load_documents(out_dir: str | Path, *, on_skip: Callable[[SkippedFile], None] | None = None) -> Iterator[dict]:
     """Yield every summary document under ``out_dir`` (recursively, in sorted path order).
 
@@ -134,22 +120,21 @@ def load_documents(out_dir: str | Path, *, on_skip: Callable[[SkippedFile], None
         else:
             on_skip(SkippedFile(path, reason, corrupt))
 
-    for path in sorted(root.rglob("*.json")):
-        if any(part.startswith(".") for part in path.relative_to(root).parts):
+    for path, doc in iter_documents(root):
+        if isinstance(doc, DocumentError):
+            if not doc.corrupt and _is_timeline(path):
+                continue
+            skip(path, str(doc).removeprefix(f"{path}: "), doc.corrupt)
             continue
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
-            skip(path, f"cannot be read as JSON ({exc}); run `summarize run` again for that article, or delete "
-                       "the file", True)
-            continue
-        if isinstance(data, dict) and data.get("format") == FORMAT:
-            continue
-        problem = _document_problem(data)
-        if problem is not None:
-            skip(path, problem[0], problem[1])
-            continue
-        yield data
+        yield doc.to_json()
+
+
+def _is_timeline(path: Path) -> bool:
+    """Whether ``path`` is a timeline this module wrote (passed over silently)."""
+    with contextlib.suppress(OSError, ValueError):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return isinstance(data, dict) and data.get("format") == FORMAT
+    return False
 
 
 # -- events -------------------------------------------------------------------------------------------------
@@ -431,8 +416,9 @@ class _Context:
         for d, doc in enumerate(self.docs):
             for i, raw in enumerate(doc["summary"].get("events") or []):
                 when = raw.get("when") if isinstance(raw.get("when"), dict) else {}
-                parts = date_parts(when.get("date"))
-                precision = {1: "year", 2: "month", 3: "day"}.get(len(parts or ()))  # what the date itself says
+                date = iso_date(when.get("date"))
+                parts = date.parts if date is not None else None
+                precision = date.precision if date is not None else None  # what the date itself says
                 actors = {self.participant(d, a): "" for a in raw.get("actors") or [] if str(a).strip()}
                 targets = {self.participant(d, t): "" for t in raw.get("targets") or [] if str(t).strip()}
                 out.append(_Event(d, i, doc["article"], raw, when.get("date") if parts else None, parts,

@@ -27,7 +27,7 @@ from .network import RATE_LIMIT_WAITED, quota_exhausted
 from .redaction import Secrets, clip
 
 if TYPE_CHECKING:
-    from .client import Usage
+    from .usage import Usage
 
 __all__ = ["RATE_LIMIT_WAITED", "causes", "quota_exhausted", "translate"]
 

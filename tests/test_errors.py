@@ -147,7 +147,7 @@ def test_configuration_errors_say_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigurationError, match="output mode"):
         Summarizer(output_mode="xml")
     with pytest.raises(ArticleError, match="does not exist"):
-        Summarizer(fixtures=tmp_path).run("no/such/article.txt")
+        Summarizer(fixtures=tmp_path).run(path="no/such/article.txt")
 
 
 def test_error_tree_has_one_root_and_distinct_kinds() -> None:
