@@ -229,6 +229,6 @@ def rekey_fixtures(sources: list[Any], *, fixtures: str | Path = "fixtures", **o
             if path.resolve() not in kept_paths:
                 path.unlink(missing_ok=True)
                 _remove_empty_folders(path.parent, Path(fixtures))
-        store.compact_index()
         report[article.id] = f"rekeyed {len(kept)} exchange(s)" + (f", {len(script.replies)} unused" if script.replies else "")
+    store.compact_index()  # once: it reads the whole index
     return report
