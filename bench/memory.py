@@ -45,7 +45,7 @@ def _fixtures(root: Path, paths: list[Path]) -> Path:
         data = {**template, "key": key, "article": article.id,
                 "request": {**template["request"], "body": readable(request)},
                 "response": {"status": 200, "body": readable(completion_body(minimal_answer(request), request))}}
-        write_json_atomic(FixtureStore(fx).path_for(article.id, key), data)
+        write_json_atomic(FixtureStore(fx).path_for(key), data)
     return fx
 
 

@@ -12,9 +12,11 @@ Terms:
   (``.authoring-<random>``) and moved into place only once it played out as written (every answer but
   the last failed validation, the last passed). An answer that fails validation is never stored on its
   own, so it can never replace a good fixture of the same request. Rekeying stages the same way.
-- **rekey**: after a prompt or schema change every key changes. Rekeying replays each article's
-  recorded answers, in order, through the current pipeline and records them under the new keys,
-  keeping their provenance and noting the rekey.
+- **rekey**: after a prompt or schema change (or a new key format) every key changes. Rekeying replays
+  each article's recorded answers (found by its id in the index, or in the folder a format-1 store gave
+  it), in order, through the current pipeline and records them under the new keys, keeping their
+  provenance and noting the rekey; the fixtures it replaced are deleted and the index rewritten
+  without them.
 
 Usage counts in authored fixtures are estimates (about four characters per token), and say so.
 """
@@ -117,14 +119,29 @@ def _staged(fixtures: Path) -> Iterator[Path]:
 
 
 def _commit(staging: Path, fixtures: Path, recorded: list[Path]) -> list[Path]:
-    """Move the staged fixtures into the fixtures folder, each by one atomic rename; returns where they are."""
+    """Move the staged fixtures into the fixtures folder, each by one atomic rename, then add their index
+    lines to its index; returns where they are."""
     committed = []
     for path in recorded:
         target = fixtures / path.resolve().relative_to(staging.resolve())
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(path, target)
         committed.append(target)
+    FixtureStore(fixtures).add_to_index(FixtureStore(staging).index())
     return committed
+
+
+def _remove_empty_folders(folder: Path, root: Path) -> None:
+    """Remove ``folder`` and its parents up to ``root`` (excluded) while they are empty (a format-1
+    article folder such as ``world/iran`` once rekeyed)."""
+    root = root.resolve()
+    folder = folder.resolve()
+    while folder != root and folder.is_relative_to(root):
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
 
 
 def load_answers(paths: list[str | Path]) -> list[dict[str, Any]]:
@@ -210,5 +227,7 @@ def rekey_fixtures(sources: list[Any], *, fixtures: str | Path | None = None, **
         for path, _ in old:
             if path.resolve() not in kept_paths:
                 path.unlink(missing_ok=True)
+                _remove_empty_folders(path.parent, Path(fixtures))
         report[article.id] = f"rekeyed {len(kept)} exchange(s)" + (f", {len(script.replies)} unused" if script.replies else "")
+    store.compact_index()  # once: it reads the whole index
     return report

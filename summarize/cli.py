@@ -315,7 +315,7 @@ def _table(report: Any, summarizer: Any) -> None:
 
 def _fixtures(args: argparse.Namespace) -> int:
     from .authoring import author_fixtures, load_answers, rekey_fixtures
-    from .idpath import id_path
+    from .fixtures import INDEX_NAME
 
     _paths(args, "paths", "article", "answers")
     args.fixtures = defaults.fixtures_folder(args.fixtures)  # as every command reads it: $SUMMARIZE_FIXTURES too
@@ -323,7 +323,8 @@ def _fixtures(args: argparse.Namespace) -> int:
     if args.fixtures_command == "author":
         answers = load_answers(args.answers)
         result = author_fixtures(args.article, answers, fixtures=args.fixtures, author=args.author, note=args.note)
-        print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures}/{id_path(result.article.id)}/")
+        print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures} "
+              f"(listed under this id in {args.fixtures}/{INDEX_NAME})")
         return 0
     from .articles import Article, iter_articles
 

@@ -4,8 +4,15 @@ Terms:
 
 - **attempt**: one HTTP request for one article. The first attempt and each reask are attempts; every
   one is counted, with its tokens, whether it succeeds or not.
-- **reask**: after an answer fails validation (bad JSON, schema, ungrounded quotes), instructor sends
-  the answer back with the validation messages and asks again, up to ``max_reasks`` times.
+- **reask**: after an answer fails validation (bad JSON, schema, ungrounded quotes), the answer is sent
+  back with the validation messages and the model is asked again, up to ``max_reasks`` times. This
+  module runs that loop itself (instructor makes one attempt per call, ``max_retries=0``) and words the
+  messages itself (:mod:`summarize.reask`): a reask is part of a request, hence of its fixture key, so
+  its text may not depend on instructor's or pydantic's version (pydantic's own rendering of an error
+  names its minor version in a documentation URL). Only the prompt and the latest failed answer are
+  sent, so reasks do not grow without bound.
+- **conversation**: the messages the next attempt sends, built here in every output mode and sent as
+  they are (``extra_body``), so no dependency adds its own words to a request.
 - **completion check**: before instructor parses an answer, :func:`_check_completion` turns a refusal,
   a content-filter stop, a truncated answer or an empty choice list into the matching typed error, so
   none of them is mistaken for a validation problem and reasked.
@@ -44,8 +51,9 @@ from .errors import (
 from .fixtures import UNRECORDED, FixtureTransport, label_headers
 from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
+from .reask import reask_messages, validation_problems, with_schema_instruction
 from .redaction import RedactingTransport, Secrets, clip, redact_logs
-from .schema import GROUNDING, ArticleSummary, GroundingContext, _cached_schema
+from .schema import GROUNDING, SCHEMA_VERSION, ArticleSummary, GroundingContext, _cached_schema
 from .translate import causes, translate
 from .usage import Usage
 
@@ -110,40 +118,48 @@ def _check_async_validators_once() -> None:
 def _request_options(output_mode: str) -> tuple[str, dict[str, Any]]:
     """The instructor mode name and extra create() arguments for an output mode.
 
-    instructor sends neither ``json_schema`` nor tools with ``"strict": true``, so for those two modes
-    the whole ``response_format`` / ``tools`` field is set here (``extra_body`` replaces instructor's).
+    The fields that carry the output mode and the schema are set here, whole, in every mode
+    (``extra_body`` replaces instructor's): instructor sends neither ``json_schema`` nor tools with
+    ``"strict": true``, and what this library sends must not change with instructor's version.
     """
     schema = _cached_schema(ArticleSummary)
     strict_format = {"type": "json_schema", "json_schema": {"name": "ArticleSummary", "strict": True, "schema": schema}}
     strict_tool = {"type": "function", "function": {"name": "ArticleSummary", "description": schema.get("description", ""),
                                                     "parameters": schema, "strict": True}}
+    tool_choice = {"type": "function", "function": {"name": "ArticleSummary"}}
     table: dict[str, tuple[str, dict[str, Any]]] = {
         "json_schema": ("JSON_SCHEMA", {"extra_body": {"response_format": strict_format}}),
-        "tools": ("TOOLS", {"extra_body": {"tools": [strict_tool]}}),
-        "json": ("JSON", {}),
+        "tools": ("TOOLS", {"extra_body": {"tools": [strict_tool], "tool_choice": tool_choice}}),
+        "json": ("JSON", {"extra_body": {"response_format": {"type": "json_object"}}}),
         "md_json": ("MD_JSON", {}),
     }
     return table[output_mode]
 
 
 def _labelled(kwargs: dict[str, Any], call: _Call) -> dict[str, Any]:
-    """instructor's create() arguments with this attempt's label headers and a bounded conversation.
+    """instructor's create() arguments with this attempt's label headers and our conversation.
 
-    Arguments that ``extra_body`` replaces (the strict ``response_format`` or ``tools``) are dropped
-    rather than sent through openai's argument transformation, which walks the whole schema each time.
-    Messages made only of strings travel in ``extra_body`` too: that transformation tries each of the
-    message types of a union on every message (about 0.4 ms per request) and changes nothing in them
-    (``tests/test_transport.py`` checks that the JSON sent is the same).
+    Arguments that ``extra_body`` replaces (the output mode's fields, the messages) are dropped rather
+    than sent through openai's argument transformation, which walks the whole schema each time and tries
+    each message type of a union on every message (about 0.4 ms per request) while changing nothing in
+    them (``tests/test_transport.py`` checks that the JSON sent is the same). The messages sent are the
+    call's conversation, whatever instructor made of them (see the module docstring).
     """
     for key in kwargs.get("extra_body") or ():
         kwargs.pop(key, None)
-    if isinstance(kwargs.get("messages"), list):
-        kwargs["messages"] = messages = call.trimmed(kwargs["messages"])
-        if all(isinstance(m, dict) and all(isinstance(v, str) for v in m.values()) for m in messages):
-            kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), "messages": messages}
-            kwargs["messages"] = []
+    kwargs["extra_body"] = {**(kwargs.get("extra_body") or {}), "messages": call.conversation}
+    kwargs["messages"] = []
     kwargs["extra_headers"] = {**kwargs.get("extra_headers", {}), **call.next_labels()}
     return kwargs
+
+
+def _failed_answer(exc: Exception) -> tuple[Any, list[str]] | None:
+    """The completion whose answer failed validation, with the problems, when that is what ``exc`` says;
+    ``None`` for every other failure (an HTTP error, a refusal, a truncation: never reasked)."""
+    completion = getattr(exc, "last_completion", None)  # instructor's InstructorRetryException
+    if completion is None or not getattr(completion, "choices", None):
+        return None
+    return completion, validation_problems(exc.__cause__ or exc)
 
 
 def _check_completion(completion: Any) -> None:
@@ -170,26 +186,24 @@ def _check_completion(completion: Any) -> None:
 class _Call:
     """The article a create() call belongs to; instructor's create() is shared, so this travels in a ContextVar.
 
-    ``initial`` is the number of messages of the prompt itself; ``seen`` how many instructor passed at
-    the previous attempt. instructor appends each failed answer and its errors to the conversation;
-    :meth:`trimmed` sends only the prompt and the latest of those, so reasks do not grow without bound.
+    ``prompt`` is the prompt's messages as sent (with the schema instruction in the JSON modes);
+    ``conversation`` what the next attempt sends: the prompt, then after a failed answer that answer and
+    its problems (see the module docstring).
     """
 
     article_id: str
     prompt_id: str
     usage: Usage
     secrets: Secrets
-    initial: int = 0
-    seen: int = 0
+    content: str | None = None
+    prompt: list[dict[str, Any]] = field(default_factory=list)
+    conversation: list[dict[str, Any]] = field(default_factory=list)
+    reasks: int = 0
     grown: bool = False  # the output budget was already raised once after a truncation
 
     def next_labels(self) -> dict[str, str]:
-        return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1)
-
-    def trimmed(self, messages: list[Any]) -> list[Any]:
-        n, seen = len(messages), max(self.seen, self.initial)
-        self.seen = n
-        return messages if seen <= self.initial or n <= seen else [*messages[: self.initial], *messages[seen:]]
+        return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1, content=self.content,
+                             schema=SCHEMA_VERSION)
 
     def failed(self, exc: Exception) -> None:
         """A request that failed for good (its retries spent) is still an attempt; a replay miss sent nothing."""
@@ -299,14 +313,14 @@ class ModelClient:
 
         return create
 
-    def _create_kwargs(self, messages: list[dict[str, str]], context: GroundingContext) -> dict[str, Any]:
+    def _create_kwargs(self) -> dict[str, Any]:
         s = self.settings
         _, extra = _request_options(s.output_mode)
         kwargs: dict[str, Any] = {
             "model": s.model,
-            "messages": messages,
+            "messages": list(_CALL.get().prompt),  # replaced by the conversation as it is sent (_labelled)
             "response_model": _wire_model(),
-            "max_retries": s.max_reasks,
+            "max_retries": 0,  # reasks are this module's loop (see the module docstring)
             **extra,
         }
         if s.temperature is not None:
@@ -317,55 +331,57 @@ class ModelClient:
 
     # -- the two entry points -------------------------------------------------------------------
     def summarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
-                  prompt_id: str) -> tuple[ArticleSummary, Usage]:
+                  prompt_id: str, content: str | None = None) -> tuple[ArticleSummary, Usage]:
         """One article's summary, validated and grounded against ``context``, and what it cost.
 
-        Raises a :class:`~summarize.errors.SummarizeError` whose ``usage`` says what the failed
-        article cost; an article too long for the model's context is refused before it is sent.
+        ``content`` (the article's content hash) labels the fixtures recorded, so that the article's other
+        names find them. Raises a :class:`~summarize.errors.SummarizeError` whose ``usage`` says what the
+        failed article cost; an article too long for the model's context is refused before it is sent.
         """
         if self._sync is None:
             self._sync = self._instructor(is_async=False)
-        with self._article(messages, context, article_id, prompt_id) as usage:
-            kwargs = self._create_kwargs(messages, context)
+        with self._article(messages, context, article_id, prompt_id, content) as usage:
+            kwargs = self._create_kwargs()
             while True:
                 try:
                     result = self._sync.chat.completions.create(**kwargs)
                     break
                 except Exception as exc:
-                    if (kwargs := self._grown(exc, kwargs)) is None:
+                    if (kwargs := self._next_attempt(exc, kwargs)) is None:
                         raise
         return _plain(result), usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
-                         prompt_id: str) -> tuple[ArticleSummary, Usage]:
+                         prompt_id: str, content: str | None = None) -> tuple[ArticleSummary, Usage]:
         """Async :meth:`summarize`."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one event loop
             self._async, self._async_loop = self._instructor(is_async=True), loop
-        with self._article(messages, context, article_id, prompt_id) as usage:
-            kwargs = self._create_kwargs(messages, context)
+        with self._article(messages, context, article_id, prompt_id, content) as usage:
+            kwargs = self._create_kwargs()
             while True:
                 try:
                     result = await self._async.chat.completions.create(**kwargs)
                     break
                 except Exception as exc:
-                    if (kwargs := self._grown(exc, kwargs)) is None:
+                    if (kwargs := self._next_attempt(exc, kwargs)) is None:
                         raise
         return _plain(result), usage
 
     @contextlib.contextmanager
     def _article(self, messages: list[dict[str, str]], context: GroundingContext, article_id: str,
-                 prompt_id: str) -> Iterator[Usage]:
+                 prompt_id: str, content: str | None) -> Iterator[Usage]:
         """One article's call state: the length check, usage, retry log, grounding; errors translated."""
         s = self.settings
-        check_length(sum(len(m.get("content") or "") for m in messages), article_id=article_id, model=s.model,
+        prompt = with_schema_instruction(messages, s.output_mode, _cached_schema(ArticleSummary))
+        check_length(sum(len(m.get("content") or "") for m in prompt), article_id=article_id, model=s.model,
                      max_tokens=s.max_tokens, context_window=s.context_window)
         usage = Usage()
         retried: list[str] = []
         # The grounding context reaches the validators through a context variable, not instructor's
         # ``context=``: instructor renders messages as Jinja templates whenever that is given, and an
         # article containing "{{" or "{%" must stay data.
-        call = _Call(article_id, prompt_id, usage, self.secrets, initial=len(messages))
+        call = _Call(article_id, prompt_id, usage, self.secrets, content=content, prompt=prompt, conversation=prompt)
         tokens = _CALL.set(call), RETRY_LOG.set(retried), GROUNDING.set(context)
         try:
             yield usage
@@ -379,15 +395,25 @@ class ModelClient:
             RETRY_LOG.reset(tokens[1])
             GROUNDING.reset(tokens[2])
 
-    def _grown(self, exc: Exception, kwargs: dict[str, Any]) -> dict[str, Any] | None:
-        """The arguments to try a truncated answer again with (a larger output budget, once), or None."""
+    def _next_attempt(self, exc: Exception, kwargs: dict[str, Any]) -> dict[str, Any] | None:
+        """The arguments of the attempt after the failed one, or None when ``exc`` is final: a reask after
+        an answer that failed validation (while the budget lasts), or a fresh conversation with a larger
+        output budget, once, after a truncation."""
         call = _CALL.get()
+        failed = _failed_answer(exc)
+        if failed is not None:
+            if call.reasks >= self.settings.max_reasks:
+                return None
+            call.reasks += 1
+            call.conversation = [*call.prompt, *reask_messages(*failed)]
+            return kwargs
         if call.grown or not any(isinstance(c, TruncatedOutputError) for c in causes(exc)):
             return None
         budget = larger_output_budget(self.settings.model, kwargs.get("max_tokens"))
         if budget is None:
             return None
-        call.grown, call.seen = True, call.initial  # a fresh conversation, with the larger budget
+        # A fresh conversation, with the larger budget and the whole reask budget.
+        call.grown, call.reasks, call.conversation = True, 0, call.prompt
         return {**kwargs, "max_tokens": budget}
 
     def close(self) -> None:

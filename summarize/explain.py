@@ -2,11 +2,13 @@
 
 Terms:
 
-- **nearest**: among the fixtures recorded for the same article, the one whose request differs from
-  the missing one in the fewest respects (ties go to the same attempt number).
+- **nearest**: among the fixtures recorded for an article of the same name or the same content (found
+  through the fixtures index, legacy fixtures included), the one whose request differs from the missing
+  one in the fewest respects (ties go to the same content, then to the same attempt number).
 - **respects** compared: prompt version, model, output mode and schema (``response_format``,
   ``tools``, ``tool_choice``), the system message, the article message, the conversation length
-  (a reask has more messages) and every other request parameter (temperature, max_tokens, ...).
+  (a reask has more messages), every other request parameter (temperature, max_tokens, ...) and the
+  key format (a fixture of an earlier format never replays; ``summarize fixtures rekey`` carries it over).
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ import hashlib
 from typing import Any
 
 from .errors import ReplayMissError
-from .fixtures import HEADER_ARTICLE, HEADER_ATTEMPT, HEADER_PROMPT, FixtureStore, canonical_json, readable
+from .fixtures import (
+    FORMAT,
+    HEADER_ARTICLE,
+    HEADER_ATTEMPT,
+    HEADER_CONTENT,
+    HEADER_PROMPT,
+    FixtureStore,
+    canonical_json,
+    readable,
+)
 
 __all__ = ["differences", "explain_miss"]
 
@@ -65,6 +76,7 @@ def differences(recorded: dict[str, Any], body: dict[str, Any], recorded_prompt:
 def explain_miss(store: FixtureStore, body: dict[str, Any], labels: dict[str, str]) -> ReplayMissError:
     """A :class:`ReplayMissError` that names the article and says what differs from its nearest fixture."""
     article = labels.get(HEADER_ARTICLE) or "_unlabelled"
+    content = labels.get(HEADER_CONTENT)
     prompt = labels.get(HEADER_PROMPT)
     attempt = labels.get(HEADER_ATTEMPT)
     head = (
@@ -79,17 +91,24 @@ def explain_miss(store: FixtureStore, body: dict[str, Any], labels: dict[str, st
     )
     current = readable(body)
     candidates = []
-    for path, data in store.for_article(article):
+    for path, data in store.for_article(article, content):
         rec = data.get("request", {}).get("body", {})
         diff = differences(rec, current, data.get("prompt"), prompt)
+        if data.get("format") != FORMAT:
+            diff.append(f"key format (recorded {data.get('format')}, now {FORMAT}: `summarize fixtures rekey PATH` "
+                        "carries it over)")
+        same_content = content is not None and data.get("content") == content
         same_attempt = str(data.get("attempt")) == str(attempt)
-        candidates.append((len(diff), not same_attempt, str(path), diff))
+        candidates.append((len(diff), not same_content, not same_attempt, str(path), data.get("article"), diff))
     if not candidates:
         return ReplayMissError(
-            head + f" There are no fixtures for this article (looked in {store.path_for(article, '0').parent})." + how,
+            head + f" There are no fixtures for an article of this name or this text (looked in the index "
+            f"{store.index_path} and the folder {store.root}).{how}",
             article_id=article,
         )
-    _, _, path, diff = min(candidates)
+    _, other_text, _, path, recorded_for, diff = min(candidates)
+    whose = "" if recorded_for == article else f" (recorded for article {recorded_for!r}" + (
+        ", the same text)" if not other_text else ")")
     detail = "; ".join(diff) if diff else "nothing visible in the stored request (the fixture may have been edited)"
-    return ReplayMissError(head + f" The nearest recording, {path}, differs in: {detail}." + how,
+    return ReplayMissError(head + f" The nearest recording, {path}{whose}, differs in: {detail}." + how,
                            differences=diff, article_id=article)

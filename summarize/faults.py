@@ -6,7 +6,7 @@ Terms:
   the client must reach (:data:`EXPECTED`): retried below the attempts (``transient``), reasked
   (``reask``), a typed failure of the article (``refusal``, ``truncated``, ``provider``), or nothing at
   all (``benign``: the answer is fine despite its oddity).
-- **plan**: :class:`FaultPlan` decides each request's fault from a hash of the seed, the article id
+- **plan**: :class:`FaultPlan` decides each request's fault from a hash of the seed, the article (:func:`article_of`)
   and the article's request number, so a run injects the same faults whatever order concurrent
   requests arrive in. ``rate`` is the share of requests that get a fault; ``script`` forces the
   faults of one article's requests in order (``None`` for a clean answer).
@@ -58,15 +58,20 @@ EXPECTED: dict[str, str] = {
 }
 FAULTS: tuple[str, ...] = tuple(EXPECTED)
 
-_ARTICLE_ID = re.compile(r"^Article id: (\S+)$", re.MULTILINE)
+_HEADLINE = re.compile(r"^Headline: (.*)$", re.MULTILINE)
+_SYNTHETIC = re.compile(r"^Minister acts on item (\d+)$")
 
 
 def article_of(body: dict[str, Any]) -> str:
-    """The article id a chat-completions request is about (from the rendered prompt), or ``"?"``."""
+    """The article a chat-completions request is about, as far as the request tells (it names no article id:
+    see :mod:`summarize.prompting`): ``a00007`` for the synthetic article of that name
+    (:func:`~summarize.loopback.write_synthetic_articles`; its headline carries its number), else the
+    headline; ``"?"`` when the request has none."""
     for message in body.get("messages") or ():
-        m = _ARTICLE_ID.search(str(message.get("content") or ""))
+        m = _HEADLINE.search(str(message.get("content") or ""))
         if m:
-            return m.group(1)
+            synthetic = _SYNTHETIC.match(m.group(1))
+            return f"a{int(synthetic.group(1)):05d}" if synthetic else m.group(1)
     return "?"
 
 

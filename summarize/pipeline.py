@@ -160,14 +160,16 @@ class Summarizer:
         """Summarize one article (as :meth:`summarize` takes it) and return the summary with its article and cost."""
         article = as_article(source, path=path)
         started = time.perf_counter()
-        summary, usage = self._client.summarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
+        summary, usage = self._client.summarize(*self._request(article), article_id=article.id,
+                                                prompt_id=self.prompt.id, content=article.content_hash)
         return self._result(article, summary, usage, started)
 
     async def arun(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> SummaryResult:
         """Async :meth:`run`."""
         article = as_article(source, path=path)
         started = time.perf_counter()
-        summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
+        summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id,
+                                                       prompt_id=self.prompt.id, content=article.content_hash)
         return self._result(article, summary, usage, started)
 
     def summarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:

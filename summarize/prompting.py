@@ -4,11 +4,13 @@ Terms:
 
 - **template**: a TOML file ``prompts/<name>.v<version>.toml`` with ``name``, ``version``, ``system`` and
   ``user`` strings. Placeholders are ``$name`` (Python's :class:`string.Template`); ``$$`` is a dollar.
-- **prompt version**: ``"<name>/v<version>"``, e.g. ``"summarize/v1"``; recorded with every fixture and
+- **prompt version**: ``"<name>/v<version>"``, e.g. ``"summarize/v2"``; recorded with every fixture and
   named in replay-miss explanations.
 - **messages**: the chat messages sent to the model: one system message (instructions and the
   glossaries of the schema's enums, rendered from :mod:`summarize.schema` so they never drift) and one
-  user message carrying the article, fenced as data.
+  user message carrying the article, fenced as data. They are rendered from what the article says (its
+  headline, publication date and text) and nothing else: never its id, which comes from a file name,
+  so the same article under any name or in any folder makes the same request (and the same fixture key).
 
 Templates ship inside the wheel as ``summarize/prompts``; in a source checkout they are read from the
 top-level ``prompts/`` folder.
@@ -44,14 +46,13 @@ class PromptTemplate:
 
     @property
     def id(self) -> str:
-        """The prompt version, e.g. ``"summarize/v1"``."""
+        """The prompt version, e.g. ``"summarize/v2"``."""
         return f"{self.name}/v{self.version}"
 
     def messages(self, article: Article) -> list[dict[str, str]]:
         """The chat messages for one article."""
         glossary = {"event_types": EventType.glossary(), "event_statuses": EventStatus.glossary()}
-        fields = {
-            "article_id": article.id,
+        fields = {  # no article.id: see the module docstring
             "published": _published(article),
             "title": article.title or "none",
             # The article is fenced as data: tags inside it that could close the fence are defused.

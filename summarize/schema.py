@@ -36,6 +36,7 @@ from .grounding import MatchKind, Span, closest_passage, is_quoted, locate, norm
 
 __all__ = [
     "GROUNDING",
+    "SCHEMA_VERSION",
     "ArticleSummary",
     "Entity",
     "EntityType",
@@ -51,6 +52,13 @@ __all__ = [
     "TimeRef",
     "model_schema",
 ]
+
+
+#: Version of the JSON schema models see (:func:`model_schema`). Bump it with every change a model would
+#: see (a field, a description, an enum value): ``tests/test_schema.py`` holds the fingerprint of each
+#: version and fails, saying so, when the schema changes under the same number. Recorded with every
+#: fixture; the schema itself is part of every request, hence of every fixture key.
+SCHEMA_VERSION = 1
 
 
 class _Documented(str, Enum):

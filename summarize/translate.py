@@ -24,6 +24,7 @@ from .errors import (
     SummarizeError,
 )
 from .network import RATE_LIMIT_WAITED, quota_exhausted
+from .reask import validation_problems
 from .redaction import Secrets, clip
 
 if TYPE_CHECKING:
@@ -74,20 +75,13 @@ def _most_specific(exc: Exception, article_id: str, usage: Usage, secrets: Secre
                                  "Check the base URL and the network.", article_id=article_id)
     for cause in chain:
         if isinstance(cause, (ValidationError, json.JSONDecodeError)):
-            problems = _problems(cause)
+            problems = validation_problems(cause)
             return InvalidOutputError(
                 f"The answer stayed invalid after {usage.attempts} attempt(s): " + "; ".join(problems[:5])
                 + ". Raise max_reasks, try a stronger model, or inspect the recorded exchanges.",
                 problems=problems, article_id=article_id,
             )
     return ProviderError(f"Unexpected failure from the model client: {type(exc).__name__}: {exc}", article_id=article_id)
-
-
-def _problems(exc: BaseException) -> list[str]:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        return [f"{'.'.join(map(str, e.get('loc', ())))}: {e.get('msg')}" for e in errors()]
-    return [str(exc)]
 
 
 def _from_status(exc: Any, article_id: str, secrets: Secrets) -> SummarizeError:

@@ -26,6 +26,19 @@ def accepted_answer(article_id: str) -> dict[str, Any]:
     return json.loads(body["choices"][0]["message"]["content"])
 
 
+def copy_fixtures(article_id: str, root: Path) -> list[Path]:
+    """Copy the shipped fixtures of one seed article, with their index lines, into the fixtures folder ``root``."""
+    source, target = FixtureStore(FIXTURES), FixtureStore(root)
+    entries = [e for e in source.index() if e["article"] == article_id]
+    copied = []
+    for entry in entries:
+        copied.append(target.path_for(entry["key"]))
+        copied[-1].parent.mkdir(parents=True, exist_ok=True)
+        copied[-1].write_bytes(source.path_for(entry["key"]).read_bytes())
+    target.add_to_index(entries)
+    return copied
+
+
 @pytest.fixture(autouse=True)
 def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No test sees the developer's key, base URL or folders."""

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from summarize import ConfigurationError, InvalidOutputError, Summarizer
+from summarize import ConfigurationError, FixtureStore, InvalidOutputError, Summarizer
 from summarize.authoring import author_fixtures, rekey_fixtures
 
-from .conftest import FIXTURES, SEEDS, accepted_answer
+from .conftest import SEEDS, accepted_answer, copy_fixtures
 from .test_cli_and_api import run_cli
 
 SEED = SEEDS[0]
@@ -28,7 +27,7 @@ def snapshot(root: Path) -> dict[str, bytes]:
 def fixtures(tmp_path: Path) -> Path:
     """A fixtures folder holding the seed article's good, recorded exchange."""
     root = tmp_path / "fixtures"
-    shutil.copytree(FIXTURES / SEED.stem, root / SEED.stem)
+    copy_fixtures(SEED.stem, root)
     return root
 
 
@@ -79,8 +78,10 @@ def test_a_reask_sequence_that_ends_valid_is_stored_whole_and_replays(fixtures: 
     files = answers(tmp_path, bad=invalid(), fixed=good())
     proc = author(fixtures, files["bad"], files["fixed"])
     assert proc.returncode == 0, proc.stderr
-    stored = sorted((fixtures / SEED.stem).glob("*.json"))
-    assert len(stored) == 2 and sorted(p.name for p in fixtures.iterdir()) == [SEED.stem]
+    stored = sorted(fixtures.rglob("*.json"))  # the first request is the shipped one's: its fixture was replaced
+    assert len(stored) == 2 and [p for p, _ in FixtureStore(fixtures).for_article(SEED.stem)] == sorted(
+        stored, key=lambda p: json.loads(p.read_text(encoding="utf-8"))["attempt"])
+    assert f"2 exchange(s) written to {fixtures}" in proc.stdout
     kinds = [json.loads(p.read_text(encoding="utf-8"))["provenance"]["source"] for p in stored]
     assert kinds == ["authored", "authored"]
     with Summarizer(fixtures=fixtures, mode="replay") as replay:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
@@ -14,9 +13,10 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from summarize import Article, ArticleError, FixtureStore, Summarizer, article_from_text
+from summarize import Article, ArticleError, FixtureStore, ReplayMissError, Summarizer, article_from_text
 from summarize.articles import iter_articles
 from summarize.authoring import rekey_fixtures
+from summarize.fixtures import INDEX_NAME
 from summarize.idpath import MAX_COMPONENT_BYTES, IdPathError, id_filename, id_path
 from summarize.ledger import LEDGER_NAME
 from summarize.outfolder import LOCK_NAME
@@ -180,38 +180,55 @@ def test_a_non_ascii_id_records_in_auto_mode_and_replays_offline_with_a_readable
         live = s.summarize_folder(src, tmp_path / "live")
         assert _items_sent(server) == {1, 2, 3}
     assert live.ok and live.done == 3, _ledger(tmp_path / "live")
-    fixture = json.loads(next((fx / "café").glob("*.json")).read_text(encoding="utf-8"))
-    assert fixture["article"] == "café"  # stored readable, not percent-encoded
-    assert {p.name for p in fx.iterdir()} == ids
+    store = FixtureStore(fx)
+    # stored readable, not percent-encoded
+    assert [data["article"] for _, data in store.for_article("café")] == ["café"]
+    assert {e["article"] for e in store.index()} == ids
 
     replay = Summarizer(fixtures=fx, mode="replay").summarize_folder(src, tmp_path / "replayed")
     assert replay.ok and replay.replayed == 3, _ledger(tmp_path / "replayed")
     assert {p.stem for p in (tmp_path / "replayed").glob("*.json")} == ids
 
 
-def test_fixtures_recorded_before_the_rule_in_a_flattened_folder_still_replay_and_stay_their_articles(tmp_path: Path) -> None:
+def _as_format_1(fx: Path, folder: str) -> None:
+    """Move the fixtures recorded in ``fx`` to where key format 1 kept them, ``fx/<folder>/<key prefix>.json``,
+    and drop the index, which format 1 did not have."""
+    for path in list(fx.glob("??/*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        data["format"] = 1
+        (fx / folder).mkdir(parents=True, exist_ok=True)
+        (fx / folder / f"{data['key'][:16]}.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        path.unlink()
+        path.parent.rmdir()
+    (fx / INDEX_NAME).unlink()
+
+
+def test_format_1_fixtures_in_id_folders_are_explained_and_carried_over_by_rekey_each_to_its_own_article(
+        tmp_path: Path) -> None:
     src, fx = tmp_path / "in", tmp_path / "fx"
     (src / "world").mkdir(parents=True)
     (src / "world" / "iran.txt").write_text(_text(1), encoding="utf-8")
-    with LoopbackServer(responder=minimal_answer) as server:
-        Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=fx, mode="auto").summarize_folder(src, tmp_path / "a")
-    assert (fx / "world" / "iran").is_dir()
-    shutil.move(fx / "world" / "iran", fx / "world_iran")  # where the earlier rule (`_safe`) put them
-    shutil.rmtree(fx / "world")
-    # An article whose id is that flattened name now owns the folder too.
     (src / "world_iran.txt").write_text(_text(2), encoding="utf-8")
+    articles = [a for a in iter_articles([src]) if isinstance(a, Article)]
     with LoopbackServer(responder=minimal_answer) as server:
-        Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=fx, mode="auto").summarize_folder(src, tmp_path / "b")
-        assert _items_sent(server) == {2}  # world/iran replayed from its old folder
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=fx, mode="record")
+        s.run(articles[0])
+        _as_format_1(fx, "world_iran")  # where the flattening rule before the id -> path rule put world/iran
+        s.run(articles[1])
+        _as_format_1(fx, "world_iran")  # and world_iran's own: two articles' fixtures in one folder
+    assert sorted(p.relative_to(fx).as_posix() for p in fx.rglob("*") if p.is_file())[0].startswith("world_iran/")
+
+    with pytest.raises(ReplayMissError, match=r"key format \(recorded 1, now 2: `summarize fixtures rekey PATH`"):
+        Summarizer(fixtures=fx, mode="replay").run(articles[0])
     store = FixtureStore(fx)
     assert [data["article"] for _, data in store.for_article("world/iran")] == ["world/iran"]
     assert [data["article"] for _, data in store.for_article("world_iran")] == ["world_iran"]
     # A rekey reads an article's fixtures and deletes the old ones: never another article's.
-    articles = [a for a in iter_articles([src]) if isinstance(a, Article)]
-    assert rekey_fixtures(articles, fixtures=fx) == {"world/iran": "rekeyed 1 exchange(s)", "world_iran": "rekeyed 1 exchange(s)"}
+    assert rekey_fixtures(articles, fixtures=fx) == {"world/iran": "rekeyed 1 exchange(s)",
+                                                     "world_iran": "rekeyed 1 exchange(s)"}
+    assert not (fx / "world_iran").exists() and {e["article"] for e in store.index()} == {"world/iran", "world_iran"}
     replay = Summarizer(fixtures=fx, mode="replay").summarize_folder(src, tmp_path / "c")
     assert replay.ok and replay.replayed == 2
-
 
 def test_eval_finds_the_document_of_an_escaped_id_where_the_run_wrote_it(tmp_path: Path) -> None:
     from summarize.evaluate import evaluate

@@ -12,11 +12,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from summarize import ReplayMissError, Summarizer, load_article, load_prompt
-from summarize.fixtures import _STYLES, FixtureStore, readable, request_key, restored
+from summarize.fixtures import _STYLES, FORMAT, FixtureStore, readable, request_key, restored
 from summarize.loopback import LoopbackServer
 from summarize.prompting import PromptTemplate
 
-from .conftest import FAKE_KEY, FIXTURES, SEEDS, accepted_answer, files_containing
+from summarize.reask import REASK_INTRO
+
+from .conftest import FAKE_KEY, FIXTURES, ROOT, SEEDS, accepted_answer, files_containing
 
 SEED_002 = next(p for p in SEEDS if p.stem.startswith("002"))
 
@@ -48,10 +50,16 @@ def test_async_replay_of_all_seeds_concurrently() -> None:
 
 
 def test_every_fixture_states_its_provenance_and_authored_ones_say_so() -> None:
-    for path in FIXTURES.rglob("*.json"):
+    store = FixtureStore(FIXTURES)
+    indexed = {(e["key"], e["article"]) for e in store.index()}
+    paths = sorted(FIXTURES.rglob("*.json"))
+    assert len(paths) == len(indexed) == 6
+    for path in paths:
         data = json.loads(path.read_text(encoding="utf-8"))
-        assert data["format"] == 1 and path.name == data["key"][:16] + ".json"
-        assert path.parent.name == data["article"]
+        assert data["format"] == FORMAT and path == store.path_for(data["key"])
+        assert path == FIXTURES / data["key"][:2] / f"{data['key']}.json"
+        seed = load_article(ROOT / "seeds" / f"{data['article']}.txt")
+        assert (data["key"], data["article"]) in indexed and data["content"] == seed.content_hash
         prov = data["provenance"]
         assert prov["source"] in ("authored", "recorded")
         if prov["source"] == "authored":
@@ -67,7 +75,9 @@ def test_the_reask_sequence_replays_and_sends_the_error_back() -> None:
     assert "To me, it is personal as well" in first_answer
     reask = exchanges[1][1]["request"]["body"]["messages"]
     assert len(reask) == 4 and reask[2]["role"] == "assistant"
-    assert 'The direct quote "To me, it is personal as well" does not appear word for word' in reask[3]["content"]
+    assert reask[3]["content"].startswith(
+        REASK_INTRO + '\n- quotes.1: The direct quote "To me, it is personal as well" does not appear word for word')
+    assert "http" not in reask[3]["content"]  # no dependency's documentation URL (it names pydantic's version)
     assert result.summary.quotes[1].text == "To me, it\u2019s personal as well,"
 
 
@@ -102,12 +112,13 @@ def test_a_miss_names_the_article_and_what_differs(tmp_path: Path) -> None:
     assert "--mode auto" in msg and info.value.article_id == SEEDS[0].stem
 
     base = load_prompt()
-    v2 = PromptTemplate(base.name, 2, base.system + "\nBe brief.", base.user, base.path)
-    with pytest.raises(ReplayMissError, match=r"prompt version \(recorded summarize/v1, now summarize/v2\); system prompt text"):
-        Summarizer(fixtures=FIXTURES, prompt=v2).run(SEEDS[0])
+    v3 = PromptTemplate(base.name, 3, base.system + "\nBe brief.", base.user, base.path)
+    with pytest.raises(ReplayMissError,
+                       match=r"prompt version \(recorded summarize/v2, now summarize/v3\); system prompt text"):
+        Summarizer(fixtures=FIXTURES, prompt=v3).run(SEEDS[0])
     with pytest.raises(ReplayMissError, match=r"parameter temperature \(recorded 0.0, now 0.7\)"):
         Summarizer(fixtures=FIXTURES, temperature=0.7).run(SEEDS[0])
-    with pytest.raises(ReplayMissError, match="no fixtures for this article"):
+    with pytest.raises(ReplayMissError, match="no fixtures for an article of this name or this text"):
         Summarizer(fixtures=tmp_path).run(SEEDS[0])
     with pytest.raises(ReplayMissError, match="article message"):
         Summarizer(fixtures=FIXTURES).run(load_article(SEEDS[0]).__class__(id=SEEDS[0].stem, text="Another text entirely."))
@@ -126,7 +137,7 @@ def test_record_then_replay_offline_and_no_secret_is_written(tmp_path: Path) -> 
         assert not any(h.startswith("x-summarize") for h in headers)  # ...our labels did not
         url = server.url
     files = list(fixtures.rglob("*.json"))
-    assert len(files) == 1 and files[0].parent.name == SEEDS[0].stem
+    assert len(files) == 1 and [e["article"] for e in FixtureStore(fixtures).index()] == [SEEDS[0].stem]
     data = json.loads(files[0].read_text())
     assert data["provenance"]["source"] == "recorded" and data["provenance"]["server"] == url.removesuffix("/v1")
     assert files_containing(tmp_path, FAKE_KEY) == []  # ...and never reached a file

@@ -8,7 +8,6 @@ endpoint is reachable.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from summarize import InvalidOutputError, Summarizer, article_from_text
-from summarize.faults import FaultPlan
+from summarize.faults import FaultPlan, article_of
 from summarize.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, write_synthetic_articles
@@ -87,7 +86,7 @@ def test_no_written_file_and_no_log_line_holds_the_key(tmp_path: Path) -> None:
     echo_error = Reply(500, {"error": {"message": f"upstream saw Authorization: Bearer {FAKE_KEY}"}})
 
     def responder(body: dict) -> Reply:
-        return echo_error if "a00007" in json.dumps(body) else plan(body)
+        return echo_error if article_of(body) == "a00007" else plan(body)
 
     with LoopbackServer(responder=responder) as server:
         env = {**os.environ, "OPENAI_API_KEY": FAKE_KEY, "OPENAI_LOG": "debug", "HTTPX_LOG_LEVEL": "debug"}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from summarize import ArticleSummary, MatchKind, load_article, model_schema
+from summarize import ArticleSummary, MatchKind, Summarizer, load_article, model_schema
 from summarize.schema import Event, GroundingContext, Quote, TimeRef
 
 from .conftest import SEEDS, accepted_answer
@@ -175,3 +176,35 @@ def test_a_reference_spelled_with_other_typography_or_code_points_names_the_list
     data["events"][0]["actors"] = ["Conor O'Brien", "Jose\u0301 Zu\u0301n\u0303iga"]
     summary = _validate(data, "000_1be79f4858f8214c")
     assert summary.events[0].actors == ["Conor O'Brien", "Jose\u0301 Zu\u0301n\u0303iga"]
+
+
+#: The fingerprint (SHA-256 of the canonical JSON) of the schema models see, per SCHEMA_VERSION. The schema
+#: is part of every request, hence of every fixture key: a change is a new version, recorded with fixtures.
+SCHEMA_FINGERPRINTS = {
+    1: "384a3f0758c9daad9a34742eab7698d9c2e87e8e1a16cd53f8f0c95e235af392",
+}
+
+
+def test_the_schema_sent_matches_the_fingerprint_of_its_version() -> None:
+    from summarize.authoring import ScriptedTransport
+    from summarize.fixtures import canonical_json
+    from summarize.schema import SCHEMA_VERSION
+
+    sent = {}
+    for mode in ("json_schema", "tools"):
+        script = ScriptedTransport([accepted_answer(SEEDS[0].stem)])
+        with Summarizer(base_url="http://scripted.invalid/v1", api_key="k", mode="live", output_mode=mode,
+                        transport=script) as s:
+            s.run(SEEDS[0])
+        body = script.requests[0]
+        sent[mode] = body["response_format"]["json_schema"]["schema"] if mode == "json_schema" else \
+            body["tools"][0]["function"]["parameters"]
+    assert sent["json_schema"] == sent["tools"] == model_schema()
+    fingerprint = hashlib.sha256(canonical_json(sent["json_schema"]).encode("utf-8")).hexdigest()
+    assert fingerprint == SCHEMA_FINGERPRINTS.get(SCHEMA_VERSION), (
+        f"The JSON schema models see changed (fingerprint {fingerprint}) but summarize.schema.SCHEMA_VERSION is still "
+        f"{SCHEMA_VERSION}. Bump SCHEMA_VERSION to {SCHEMA_VERSION + 1}, add {SCHEMA_VERSION + 1}: \"{fingerprint}\" "
+        "to SCHEMA_FINGERPRINTS in tests/test_schema.py, and rekey the fixtures (`summarize fixtures rekey seeds/`)."
+        if SCHEMA_VERSION in SCHEMA_FINGERPRINTS else
+        f"SCHEMA_VERSION {SCHEMA_VERSION} has no fingerprint yet: add {SCHEMA_VERSION}: \"{fingerprint}\" to "
+        "SCHEMA_FINGERPRINTS in tests/test_schema.py.")

@@ -20,6 +20,7 @@ import pytest
 
 from summarize import Summarizer
 from summarize.cli import main
+from summarize.faults import article_of
 from summarize.client import Usage
 from summarize.loopback import LoopbackServer, Reply, minimal_answer
 from summarize.redaction import Secrets, clip, redact
@@ -91,7 +92,7 @@ def test_a_server_message_is_redacted_before_it_is_clipped() -> None:
 def _echoing(body: dict[str, Any]) -> Reply:
     """Echoes the request's credentials: a failure for a00001; for a00000 an ungrounded answer first, then a
     grounded one (so the reask, which carries the first answer, is recorded too)."""
-    if "a00001" in json.dumps(body):
+    if article_of(body) == "a00001":
         return Reply(500, {"error": {"message": "upstream rejected {Authorization} via {Proxy-Authorization}"}},
                      echo=True)
     answer = minimal_answer(body)
@@ -114,7 +115,7 @@ def test_an_answer_or_error_that_echoes_the_key_is_stored_redacted_and_replays(
         code, printed = _cli(capfd, "run", tmp_path / "in", "--out", tmp_path / "out", "--base-url", server.url,
                              "--mode", "record", "--fixtures", tmp_path / "fx", "--retries", 0)
     assert code == 1
-    assert sum("a00000" in json.dumps(s.body) for s in server.seen) == 2, "the first answer was reasked"
+    assert sum(article_of(s.body) == "a00000" for s in server.seen) == 2, "the first answer was reasked"
     ledger = _ledger(tmp_path / "out")
     assert ledger["a00000"]["status"] == "done" and ledger["a00001"]["status"] == "failed"
     assert "upstream rejected Bearer [redacted]" in ledger["a00001"]["message"]
