@@ -89,7 +89,7 @@ def explain_miss(store: FixtureStore, body: dict[str, Any], labels: dict[str, st
             head + f" There are no fixtures for this article (looked in {store.path_for(article, '0').parent})." + how,
             article_id=article,
         )
-    _, _, path, diff = min(candidates)
+    _, _, nearest, diff = min(candidates)
     detail = "; ".join(diff) if diff else "nothing visible in the stored request (the fixture may have been edited)"
-    return ReplayMissError(head + f" The nearest recording, {path}, differs in: {detail}." + how,
+    return ReplayMissError(head + f" The nearest recording, {nearest}, differs in: {detail}." + how,
                            differences=diff, article_id=article)

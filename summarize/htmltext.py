@@ -46,7 +46,7 @@ class _Collector(HTMLParser):
             return
         hidden = any(k == "hidden" or (k == "aria-hidden" and v == "true") for k, v in attrs)
         self.open.append(tag)
-        if tag in _SKIP and tag != "head" or hidden:
+        if (tag in _SKIP and tag != "head") or hidden:
             self.skipping += 1
         elif tag in _BLOCK:
             self._text("\n")

@@ -92,8 +92,8 @@ def retry_after(headers: httpx.Headers, now: float | None = None) -> float | Non
             if parsed is not None:
                 return max(0.0, parsed.timestamp() - (now if now is not None else time.time()))
     resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens") if h in headers]
-    resets = [r for r in resets if r is not None]
-    return max(resets) if resets else None
+    known = [r for r in resets if r is not None]
+    return max(known) if known else None
 
 
 class RateLimiter:
@@ -292,7 +292,7 @@ class RetryTransport(LayeredTransport):
             wait=wait,
             retry=retry_if_exception_type(RETRYABLE_ERRORS) | retry_if_result(_transient),
             before_sleep=log,
-            retry_error_callback=lambda state: state.outcome.result(),  # type: ignore[union-attr]
+            retry_error_callback=lambda state: state.outcome.result(),
             reraise=True,
         )
 

@@ -19,7 +19,7 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -178,7 +178,7 @@ class Summarizer:
         summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
 
-    def summarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:
+    def summarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path, **options: Any) -> FolderReport:
         """Summarize every article under ``sources`` (files or folders) into ``out``.
 
         Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
@@ -190,7 +190,7 @@ class Summarizer:
         """
         return asyncio.run(self.asummarize_folder(sources, out, **options))
 
-    async def asummarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:
+    async def asummarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path, **options: Any) -> FolderReport:
         """Async :meth:`summarize_folder`."""
         from .batch import arun_folder
 
@@ -208,13 +208,13 @@ class Summarizer:
         """Release HTTP connections, async ones included."""
         await self._client.aclose()
 
-    async def __aenter__(self) -> Summarizer:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def __enter__(self) -> Summarizer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

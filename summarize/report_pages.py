@@ -118,7 +118,7 @@ def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
     pages = {}
     for key, parts in chunks.items():
         title = "Timeline: undated events" if key == "undated" else f"Timeline: {key}"
-        for n, (name, part) in enumerate(zip(names[key], parts), 1):
+        for n, (name, part) in enumerate(zip(names[key], parts, strict=True), 1):
             pager = _pager(names[key], name)
             entries = _undated_list(part, links) if key == "undated" else _dated_list(part, links)
             heading = f"{title} ({n} of {len(parts)})" if len(parts) > 1 else title
