@@ -178,7 +178,8 @@ class Summarizer:
         summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id, prompt_id=self.prompt.id)
         return self._result(article, summary, usage, started)
 
-    def summarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path, **options: Any) -> FolderReport:
+    def summarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path,
+                         **options: Any) -> FolderReport:
         """Summarize every article under ``sources`` (files or folders) into ``out``.
 
         Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
@@ -190,7 +191,8 @@ class Summarizer:
         """
         return asyncio.run(self.asummarize_folder(sources, out, **options))
 
-    async def asummarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path, **options: Any) -> FolderReport:
+    async def asummarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path,
+                                **options: Any) -> FolderReport:
         """Async :meth:`summarize_folder`."""
         from .batch import arun_folder
 
