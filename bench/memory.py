@@ -56,7 +56,7 @@ def _failing(root: Path, small: int, large: int) -> Figure:
         feed = root / f"failing-{n}" / "feed.jsonl"
         feed.parent.mkdir()
         feed.write_text("".join(json.dumps({"id": f"r{i}", "text": ""}) + "\n" for i in range(n)))
-        seconds, rss[n] = run_child([PYTHON, "-m", "summarize", "run", str(feed), "--out", str(root / f"out-failing-{n}"),
+        _, rss[n] = run_child([PYTHON, "-m", "summarize", "run", str(feed), "--out", str(root / f"out-failing-{n}"),
                                      "--fixtures", str(root / "fx-none"), "--quiet"], expect=1)
     return Figure(f"memory: peak RSS {large:,} / {small:,} failing records", rss[large] / rss[small], "<= 1.2",
                   f"{rss[small] / 1024:.0f} MiB vs {rss[large] / 1024:.0f} MiB")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import urllib.request
-from typing import Any
+from typing import Any, Self
 
 from .common import PYTHON, ROOT
 
@@ -20,7 +20,7 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def __enter__(self) -> ServerProcess:
+    def __enter__(self) -> Self:
         self.proc = subprocess.Popen(self.args, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         self.url = self.proc.stdout.readline().strip()  # type: ignore[union-attr]
         if not self.url.startswith("http"):

@@ -267,7 +267,7 @@ def _is_word(ch: str) -> bool:
 
 
 def _is_currency(ch: str) -> bool:
-    return not ch.isascii() and unicodedata.category(ch) == "Sc" or ch == "$"
+    return (not ch.isascii() and unicodedata.category(ch) == "Sc") or ch == "$"
 
 
 def _back(text: str, i: int) -> int:

@@ -212,7 +212,7 @@ def _headline(lines: list[str]) -> str | None:
     return first
 
 
-def load_article(path: str | Path, *, id: str | None = None) -> Article:
+def load_article(path: str | os.PathLike[str], *, id: str | None = None) -> Article:
     """Read one article file and return it cleaned (see the module docstring).
 
     Decodes UTF-8 (with or without a byte-order mark) and UTF-16 with a byte-order mark; other bytes

@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +165,7 @@ def load_answers(paths: list[str | Path]) -> list[dict[str, Any]]:
     return answers
 
 
-def author_fixtures(source: Any, answers: list[dict[str, Any] | str], *, fixtures: str | Path | None = None,
+def author_fixtures(source: Any, answers: Sequence[dict[str, Any] | str], *, fixtures: str | Path | None = None,
                     author: str, note: str, **options: Any) -> SummaryResult:
     """Record authored answers for one article as fixtures; returns the accepted result.
 

@@ -29,6 +29,7 @@ Terms:
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -251,7 +252,7 @@ def _remove_stale_temporaries(out: Path) -> None:
             tmp.unlink(missing_ok=True)
 
 
-async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out: str | Path, *,
+async def arun_folder(summarizer: Summarizer, sources: Iterable[str | os.PathLike[str]], out: str | Path, *,
                       glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
                       prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None,
                       workers: int = defaults.WORKERS, wait: bool = False) -> FolderReport:
@@ -266,12 +267,12 @@ async def arun_folder(summarizer: Summarizer, sources: Iterable[str | Path], out
     for name, value in (("concurrency", concurrency), ("workers", workers)):
         if problem := COUNT.check(name, value):
             raise ConfigurationError(problem)
-    sources = [Path(s) for s in sources]
+    paths = [Path(s) for s in sources]
     out = Path(out)
     check_writable(out)
     async with locked(out, wait=wait, on_wait=getattr(progress, "waiting", None)):
         _remove_stale_temporaries(out)  # only now: another run's temporaries are not stale
-        return await _run_locked(summarizer, sources, out, glob=glob, concurrency=concurrency, resume=resume,
+        return await _run_locked(summarizer, paths, out, glob=glob, concurrency=concurrency, resume=resume,
                                  prices=prices, progress=progress, workers=workers)
 
 

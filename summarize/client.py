@@ -278,13 +278,17 @@ class ModelClient:
         redact_logs(self.secrets)
         mode_name, _ = _request_options(self.settings.output_mode)
         mode = getattr(instructor.Mode, mode_name)
+        # openai 3 takes httpx clients as well as httpx2 ones, but its annotations name only httpx2's: hence Any.
+        http: Any
         if is_async:
-            client = openai.AsyncOpenAI(http_client=httpx.AsyncClient(transport=self._transport()), **self._openai_kwargs())
+            http = httpx.AsyncClient(transport=self._transport())
+            client = openai.AsyncOpenAI(http_client=http, **self._openai_kwargs())
             create = instructor.patch(create=self._async_create(client), mode=mode)
             return instructor.AsyncInstructor(client=client, create=create, mode=mode, provider=instructor.Provider.OPENAI)
-        client = openai.OpenAI(http_client=httpx.Client(transport=self._transport()), **self._openai_kwargs())
-        create = instructor.patch(create=self._sync_create(client), mode=mode)
-        return instructor.Instructor(client=client, create=create, mode=mode, provider=instructor.Provider.OPENAI)
+        http = httpx.Client(transport=self._transport())
+        sync_client = openai.OpenAI(http_client=http, **self._openai_kwargs())
+        create = instructor.patch(create=self._sync_create(sync_client), mode=mode)
+        return instructor.Instructor(client=sync_client, create=create, mode=mode, provider=instructor.Provider.OPENAI)
 
     # -- the raw create() that instructor calls once per attempt ----------------------------------
     @staticmethod
@@ -349,6 +353,7 @@ class ModelClient:
                 except Exception as exc:
                     if (kwargs := self._next_attempt(exc, kwargs)) is None:
                         raise
+                    kwargs = grown
         return _plain(result), usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
@@ -366,6 +371,7 @@ class ModelClient:
                 except Exception as exc:
                     if (kwargs := self._next_attempt(exc, kwargs)) is None:
                         raise
+                    kwargs = grown
         return _plain(result), usage
 
     @contextlib.contextmanager

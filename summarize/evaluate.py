@@ -201,7 +201,7 @@ def _find_near(text: str, fragment: str, expected: int) -> tuple[int, int] | Non
     """Where ``fragment`` stands in ``text``, preferring the occurrence nearest ``expected``."""
     if not fragment.strip():
         return None
-    hits = []
+    hits: list[int] = []
     at = text.find(fragment)
     while at >= 0 and len(hits) < 10_000:
         hits.append(at)
@@ -310,14 +310,14 @@ def evaluate_article(gold: GoldArticle, pred: Prediction | None, *, overlap: flo
             not g_actors or any(same_referent(a, b, gold_names, pred_names) for a in g_actors for b in p_actors))
 
     matched_pred: set[int] = set()
-    for g in gold.events:
-        hits = [i for i, p in enumerate(pred.events) if recalls(g.actors, g.date, p.actors, p.date)]
+    for ev in gold.events:
+        hits = [i for i, p in enumerate(pred.events) if recalls(ev.actors, ev.date, p.actors, p.date)]
         matched_pred.update(hits)
         scores.events.total += 1
         scores.events.hits += bool(hits)
-        if g.date is not None:
+        if ev.date is not None:
             scores.event_dates.total += 1
-            scores.event_dates.hits += any(date_matches(g.date, p.date) for p in pred.events)
+            scores.event_dates.hits += any(date_matches(ev.date, p.date) for p in pred.events)
     if gold.events_annotated:
         scores.event_precision.total = len(pred.events)
         scores.event_precision.hits = len(matched_pred)

@@ -412,7 +412,7 @@ class FixtureTransport(LayeredTransport):
             provenance = self.provenance or {
                 "source": "recorded",
                 "server": _origin(request.url),
-                "recorded_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+                "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             }
             try:
                 self.recorded.append(self.store.save(body=body, labels=labels, request=request,

@@ -126,7 +126,7 @@ class Ledger:
     def append(self, entry: dict[str, Any]) -> None:
         """Write one entry as one line, in one ``write`` call; raises :class:`OutputError`, leaving no half line."""
         self.open()
-        entry = {**entry, "at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+        entry = {**entry, "at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
         try:
             # backslashreplace: a lone surrogate (an id from a file name that is not UTF-8) becomes the JSON
             # escape ``\udcXX``, which reads back as the same string, instead of failing the write.

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 __all__ = ["Flag", "LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
 
@@ -237,7 +237,7 @@ class LoopbackServer:
             text = _echoed(text, request.headers)
         return web.Response(status=reply.status, text=text, headers=reply.headers, content_type="application/json")
 
-    def start(self) -> LoopbackServer:
+    def start(self) -> Self:
         """Start serving; returns self once the port is bound."""
         from aiohttp import web
 
@@ -276,7 +276,7 @@ class LoopbackServer:
         if self._thread is not None:
             self._thread.join(10)
 
-    def __enter__(self) -> LoopbackServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -113,8 +113,8 @@ def retry_after(headers: httpx.Headers, now: float | None = None) -> float | Non
             if parsed is not None:
                 return max(0.0, parsed.timestamp() - (now if now is not None else time.time()))
     resets = [_duration(headers[h]) for h in ("x-ratelimit-reset-requests", "x-ratelimit-reset-tokens") if h in headers]
-    resets = [r for r in resets if r is not None]
-    return max(resets) if resets else None
+    known = [r for r in resets if r is not None]
+    return max(known) if known else None
 
 
 class RateLimiter:

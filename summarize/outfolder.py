@@ -102,7 +102,7 @@ async def locked(folder: Path, *, wait: bool = False,
                     told = True
                 await asyncio.sleep(_POLL)
         me = {"pid": os.getpid(), "host": socket.gethostname(),
-              "started": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()}
+              "started": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()}
         try:
             os.ftruncate(fd, 0)
             os.pwrite(fd, json.dumps(me).encode("utf-8"), 0)

@@ -23,7 +23,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
@@ -172,7 +172,8 @@ class Summarizer:
                                                        prompt_id=self.prompt.id, content=article.content_hash)
         return self._result(article, summary, usage, started)
 
-    def summarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:
+    def summarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path,
+                         **options: Any) -> FolderReport:
         """Summarize every article under ``sources`` (files or folders) into ``out``.
 
         Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
@@ -184,7 +185,8 @@ class Summarizer:
         """
         return asyncio.run(self.asummarize_folder(sources, out, **options))
 
-    async def asummarize_folder(self, sources: Source | list[Any], out: str | Path, **options: Any) -> FolderReport:
+    async def asummarize_folder(self, sources: str | os.PathLike[str] | list[Any], out: str | Path,
+                                **options: Any) -> FolderReport:
         """Async :meth:`summarize_folder`."""
         from .batch import arun_folder
 
@@ -202,13 +204,13 @@ class Summarizer:
         """Release HTTP connections, async ones included."""
         await self._client.aclose()
 
-    async def __aenter__(self) -> Summarizer:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         await self.aclose()
 
-    def __enter__(self) -> Summarizer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -30,7 +30,8 @@ class RichProgress:
         self._task: Any = None
 
     def start(self, total: int) -> None:
-        self._bar.start()
+        if not self._bar.disable:  # a disabled bar that was started writes a blank line to stderr at stop (rich < 14.3)
+            self._bar.start()
         self._task = self._bar.add_task("run", total=total, counts="", rate="")
 
     def update(self, report: FolderReport) -> None:
@@ -41,7 +42,8 @@ class RichProgress:
         self._bar.update(self._task, completed=report.finished, counts=counts, rate=f"{rate:.1f}/s")
 
     def stop(self) -> None:
-        self._bar.stop()
+        if not self._bar.disable:
+            self._bar.stop()
 
     def waiting(self, message: str) -> None:
         """The run waits for another run's lock on its output folder: said even with --quiet."""

@@ -54,7 +54,7 @@ def marks_of(summary: dict[str, Any], text: str) -> tuple[list[Mark], set[str]]:
             marks.append(Mark(*span, f"q{i}", f"q-{kind}", label, f"Q{i}"))
     for i, e in enumerate(_dicts(summary.get("events")), 1):
         span = span_of(e, "evidence_span", text)
-        when = e.get("when") if isinstance(e.get("when"), dict) else {}
+        when = w if isinstance(w := e.get("when"), dict) else {}
         date = f", {human_date(when.get('date'), when.get('precision'))}" if when.get("date") else ""
         if span is None:
             lost.add(f"e{i}")

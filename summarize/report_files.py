@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -85,7 +86,7 @@ class SiteFiles:
         return WrittenSite(index=self.root / index, written=tuple(self.root / n for n in sorted(self._written)),
                            removed=tuple(removed), kept=tuple(kept))
 
-    def _save(self, files: dict[str, str | None]) -> None:
+    def _save(self, files: Mapping[str, str | None]) -> None:
         write_json_atomic(self.root / MANIFEST_NAME,
                           {"format": MANIFEST_FORMAT, "files": {name: files[name] for name in sorted(files)}})
 

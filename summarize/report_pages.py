@@ -77,7 +77,7 @@ def timeline_pages(timeline: dict[str, Any], links: Links, *, split: int | None 
     pages = {}
     for key, parts in chunks.items():
         title = "Timeline: undated events" if key == "undated" else f"Timeline: {key}"
-        for n, (name, part) in enumerate(zip(names[key], parts), 1):
+        for n, (name, part) in enumerate(zip(names[key], parts, strict=True), 1):
             heading = f"{title} ({n} of {len(parts)})" if len(parts) > 1 else title
             pages[name] = render("timeline.html", title=heading, heading=heading, part=key, part_names=names[key],
                                  part_name=name, dated=_by_year(part), undated=part, **common)

@@ -26,7 +26,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
-from typing import Any
+from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -64,7 +64,7 @@ SCHEMA_VERSION = 1
 class _Documented(str, Enum):
     """A string enum whose members carry a one-line definition, rendered into the prompt."""
 
-    def __new__(cls, value: str, doc: str) -> _Documented:
+    def __new__(cls, value: str, doc: str) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.doc = doc  # type: ignore[attr-defined]
@@ -385,6 +385,8 @@ def _strict(node: Any) -> Any:
     if out.get("type") == "object" or "properties" in out:
         out["additionalProperties"] = False
         out["required"] = list(out.get("properties", {}))
+    if len(out.get("allOf", ())) == 1 and set(out["allOf"][0]) == {"$ref"}:  # pydantic < 2.9 spells a
+        out = {**out.pop("allOf")[0], **out}  # described $ref so; the model sees one schema whatever the version
     if "$ref" in out and len(out) > 1:  # strict mode wants a bare $ref: keep the description beside it in anyOf
         out = {"anyOf": [{"$ref": out.pop("$ref")}], **out}
     return out

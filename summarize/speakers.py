@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
@@ -109,14 +109,15 @@ def _speaker_id(ctx: _Context, doc: int, speaker: str) -> str:
 
 def _join_speakers(ctx: _Context, by_sid: dict[str, list[_Quote]]) -> tuple[_Joined, dict[str, list[str]]]:
     """Join speakers credited with overlapping quotes in different articles whose names nest (module docstring)."""
-    joined, reasons = _Joined(), {}
+    joined = _Joined()
+    reasons: dict[str, list[str]] = {}
     names = {sid: sorted({q.speaker for q in quotes}) for sid, quotes in by_sid.items()}
     by_token: dict[str, set[str]] = {}
     for sid, written in names.items():
         for name in written:
             for token in name_tokens(name):
                 by_token.setdefault(token, set()).add(sid)
-    pairs: set[tuple[str, str]] = set()
+    pairs: set[tuple[str, ...]] = set()
     for sid, written in names.items():
         for name in written:
             tokens = name_tokens(name)
@@ -217,14 +218,15 @@ def who_said_what(ctx: _Context) -> list[dict]:
     for sid, quotes in by_sid.items():
         groups.setdefault(joined.find(sid), []).extend(quotes)
 
-    speakers, members = [], {}
+    speakers: list[dict[str, Any]] = []
+    members: dict[int, list[_Quote]] = {}
     for root, quotes in groups.items():
         entity = next((q.sid for q in quotes if q.sid.startswith("e")), None)
         written = [q.speaker for q in quotes]
         name = ctx.index.name(entity) if entity else _display(written)
         names = sorted(set(written), key=lambda n: (n.casefold(), n))
         why = reasons.get(root) or (["names of one entity in the articles' entity lists"] if len(names) > 1 else [])
-        entries = []
+        entries: list[dict[str, Any]] = []
         for cluster in _cluster_quotes(quotes):
             sources = sorted(cluster, key=lambda q: (q.article["id"], q.start, q.index))
             entries.append({"id": "", "text": cluster[0].raw.get("text"), "kind": cluster[0].raw.get("kind"),

@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import dataclasses
+import functools
 import multiprocessing as mp
 import os
 import pickle
@@ -240,7 +241,7 @@ async def run_in_processes(run: _Run, items: Iterable[Article | ArticleError], *
     every = tuple(fd for p in pipes for fd in p)
     pool: list[_Worker] = []
     try:
-        for share, (inbox_r, _, _, outbox_w) in zip(shares, pipes):
+        for share, (inbox_r, _, _, outbox_w) in zip(shares, pipes, strict=True):
             others = tuple(fd for fd in every if fd not in (inbox_r, outbox_w))
             args = (settings, s.prompt, run.out, run.prices, share, inbox_r, outbox_w, others)
             process = ctx.Process(target=_child, args=args, name=f"summarize-worker-{len(pool)}", daemon=True)
@@ -273,9 +274,9 @@ class _Dispatch:
     async def serve(self, ends: list[tuple[int, int]]) -> None:
         loop = asyncio.get_running_loop()
         inbox: asyncio.Queue[tuple[_Worker, Any]] = asyncio.Queue()
-        for worker, (to_worker, from_worker) in zip(self.pool, ends):
+        for worker, (to_worker, from_worker) in zip(self.pool, ends, strict=True):
             worker.pipe, _ = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(to_worker, "wb", buffering=0))
-            await _read_pipe(from_worker, lambda message, w=worker: inbox.put_nowait((w, message)))
+            await _read_pipe(from_worker, functools.partial(lambda w, message: inbox.put_nowait((w, message)), worker))
         for worker in self.pool:
             while not self.exhausted and len(worker.holding) < worker.hold:
                 self._hand_out(worker)

@@ -142,7 +142,7 @@ def test_an_html_page_with_no_text_is_an_article_error(tmp_path: Path) -> None:
 
     page = tmp_path / "empty.html"
     page.write_text("<!doctype html><html><body><nav>Home</nav><script>app()</script></body></html>", encoding="utf-8")
-    with pytest.raises(ArticleError, match="nothing to summarize|empty"):
+    with pytest.raises(ArticleError, match=r"nothing to summarize|empty"):
         load_article(page)
 
 

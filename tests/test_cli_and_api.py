@@ -86,7 +86,7 @@ def test_public_api_is_sorted_and_every_name_resolves() -> None:
     for name in summarize.__all__:
         assert getattr(summarize, name) is not None
     with pytest.raises(AttributeError):
-        summarize.NoSuchThing
+        _ = summarize.NoSuchThing
 
 
 def test_prompt_states_the_date_and_fences_the_article_as_data() -> None:
@@ -110,6 +110,7 @@ def test_a_built_wheel_carries_the_prompts_and_loads_them_when_installed(tmp_pat
     wheel = next((tmp_path / "dist").glob("summarize-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     assert "summarize/prompts/summarize.v2.toml" in names
+    assert "summarize/py.typed" in names  # the "Typing :: Typed" classifier's promise (PEP 561)
     assert {"summarize/static/report.css", "summarize/static/report.js"} <= set(names)  # the HTML report's assets
     templates = {f"summarize/templates/{p.name}" for p in (ROOT / "summarize" / "templates").glob("*.html")}
     assert templates and templates <= set(names)  # the report's jinja2 templates

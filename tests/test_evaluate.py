@@ -196,7 +196,7 @@ def test_a_speaker_named_by_an_alias_or_a_title_counts(tmp_path: Path) -> None:
                 "DJT",                       # an alias only the predicted entities list
                 "A Pentagon spokesman.",     # case and punctuation
                 "a spokesman for parliament"]
-    preds = [quote(f, sp, k) for (f, _, k), sp in zip(QUOTES, speakers)]
+    preds = [quote(f, sp, k) for (f, _, k), sp in zip(QUOTES, speakers, strict=True)]
     pred_entities = [*ENTITIES[:2], {"name": "Donald J. Trump", "aliases": ["DJT", "Trump"]}]
     write_pred(tmp_path / "out", preds, entities=pred_entities)
     write_gold(tmp_path / "gold")
@@ -369,8 +369,9 @@ def test_brat_gold_scores_predictions_on_the_cleaned_text(tmp_path: Path) -> Non
             ident, rest, _ = line.split("\t")
             label, offsets = rest.split(" ", 1)
             parts = [tuple(int(x) + 22 for x in p.split()) for p in offsets.split(";")]
-            line = ann_line(ident, label, *parts, text=raw)
-        lines.append(line)
+            lines.append(ann_line(ident, label, *parts, text=raw))
+        else:
+            lines.append(line)
     (gold / "b.ann").write_text("\n".join(lines), encoding="utf-8")
     (gold / "b.txt").write_text(raw, encoding="utf-8")
     preds = [quote("We will win,", "Zarif", "direct", span=span_of("We will win,", BRAT_TEXT)),
@@ -411,7 +412,7 @@ def test_malformed_brat_lines_name_the_file_and_the_line(tmp_path: Path, line: s
 
 def test_brat_without_its_text_file_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "b.ann").write_text(brat_ann(), encoding="utf-8")
-    with pytest.raises(GoldFormatError, match="no b.txt"):
+    with pytest.raises(GoldFormatError, match=r"no b\.txt"):
         load_gold(tmp_path)
 
 
@@ -424,8 +425,8 @@ CORPUS_LINES = [
     "Z\u00fcrich \u2014 \u201cWe will respond,\u201d he said on Saturday \U0001f1fa\U0001f1f8.",
     "\u201cIt was the right decision. We have no regrets,\u201d Trump told reporters.",
     "The ministry said, as expected, that the talks had failed.",
-    "\u00abNie wieder\u00bb, schrieb Zarif. \u201eWir gewinnen\u201c, sagte sie. "
-    "\u300c\u6211\u4eec\u4f1a\u56de\u5e94\u3002\u300d\u4ed6\u8bf4\u3002",
+    ("\u00abNie wieder\u00bb, schrieb Zarif. \u201eWir gewinnen\u201c, sagte sie. "
+     "\u300c\u6211\u4eec\u4f1a\u56de\u5e94\u3002\u300d\u4ed6\u8bf4\u3002"),
     "The agency said: -14 degrees.",
 ]
 # (gold content as the corpus marks it, a second part for a discontinuous span, what a perfect prediction says)

@@ -213,7 +213,7 @@ def test_a_fuzzy_span_is_widened_to_whole_words() -> None:
       "\u6211\u4eec\u4e0d\u4f1a\u56de\u5e94")],
 )
 def test_a_quotation_in_any_recognised_marks_is_quoted_and_ends_at_its_closing_mark(text: str, quotation: str) -> None:
-    assert [text[s:e] for s, e in quoted_regions(text)][0] == quotation
+    assert next(text[s:e] for s, e in quoted_regions(text)) == quotation
     inside = locate(text, quotation.strip())
     assert inside is not None and is_quoted(text, inside)
     after = text.index(quotation) + len(quotation) + 4

@@ -220,7 +220,7 @@ def test_words_between_any_recognised_pair_are_quoted_and_the_quotation_ends_at_
         assert nested is not None and is_quoted(text, nested)
 
 
-_LETTERS = st.sampled_from(list("ae oA.") + ["\u0301", "\u0308", "\u0323", "\u200b", "\u00ad", "\u2060", "\u00e9", "\u00c5",
+_LETTERS = st.sampled_from([*"ae oA.", "\u0301", "\u0308", "\u0323", "\u200b", "\u00ad", "\u2060", "\u00e9", "\u00c5",
                                               "\u212b", "\u1e0d", "\u0915", "\u093f", "\u0e01", "\u0e31"])
 
 

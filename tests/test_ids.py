@@ -19,8 +19,8 @@ from summarize.authoring import rekey_fixtures
 from summarize.fixtures import INDEX_NAME
 from summarize.idpath import MAX_COMPONENT_BYTES, IdPathError, id_filename, id_path
 from summarize.ledger import LEDGER_NAME
-from summarize.outfolder import LOCK_NAME
 from summarize.loopback import LoopbackServer, minimal_answer
+from summarize.outfolder import LOCK_NAME
 
 from .conftest import FAKE_KEY
 
@@ -157,7 +157,7 @@ def test_ids_that_would_leave_out_fail_alone_before_any_request_and_odd_ones_get
 
 def test_a_nul_or_control_character_in_an_id_fails_that_article_only(tmp_path: Path) -> None:
     records = {1: "nul\x00byte", 2: "esc\x1b[2Jape", 3: "del\x7f", 4: "after"}
-    out, ledger, sent, report = _run(tmp_path, records)
+    _, ledger, sent, report = _run(tmp_path, records)
     for i in (1, 2, 3):
         entry = ledger[records[i]]
         assert (entry["status"], entry["error"]) == ("failed", "article")

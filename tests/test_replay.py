@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -149,8 +150,9 @@ def test_record_then_replay_offline_and_no_secret_is_written(tmp_path: Path) -> 
 
 def test_auto_replays_hits_and_records_misses_live_writes_nothing(tmp_path: Path) -> None:
     answer = accepted_answer(SEEDS[0].stem)
+    shipped = shutil.copytree(FIXTURES, tmp_path / "shipped")  # a miss here must not record into the checkout
     with LoopbackServer(default=answer) as server:
-        auto = Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=FIXTURES)
+        auto = Summarizer(base_url=server.url, api_key=FAKE_KEY, fixtures=shipped)
         assert auto.settings.mode.value == "auto"
         auto.run(SEEDS[0])
         assert server.seen == []  # a hit: nothing sent
