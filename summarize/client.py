@@ -351,9 +351,9 @@ class ModelClient:
                     result = self._sync.chat.completions.create(**kwargs)
                     break
                 except Exception as exc:
-                    if (kwargs := self._next_attempt(exc, kwargs)) is None:
+                    if (following := self._next_attempt(exc, kwargs)) is None:
                         raise
-                    kwargs = grown
+                    kwargs = following
         return _plain(result), usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
@@ -369,9 +369,9 @@ class ModelClient:
                     result = await self._async.chat.completions.create(**kwargs)
                     break
                 except Exception as exc:
-                    if (kwargs := self._next_attempt(exc, kwargs)) is None:
+                    if (following := self._next_attempt(exc, kwargs)) is None:
                         raise
-                    kwargs = grown
+                    kwargs = following
         return _plain(result), usage
 
     @contextlib.contextmanager

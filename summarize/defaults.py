@@ -19,8 +19,21 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 __all__ = [
-    "CONCURRENCY", "FIXTURES", "MAX_REASKS", "MODEL", "OUT", "OUTPUT_MODE", "OVERLAP", "RETRIES", "RETRY_BACKOFF",
-    "RATE_LIMIT_WAIT", "RETRY_BUDGET", "TEMPERATURE", "TIMEOUT", "WORKERS", "fixtures_folder",
+    "CONCURRENCY",
+    "FIXTURES",
+    "MAX_REASKS",
+    "MODEL",
+    "OUT",
+    "OUTPUT_MODE",
+    "OVERLAP",
+    "RATE_LIMIT_WAIT",
+    "RETRIES",
+    "RETRY_BACKOFF",
+    "RETRY_BUDGET",
+    "TEMPERATURE",
+    "TIMEOUT",
+    "WORKERS",
+    "fixtures_folder",
 ]
 
 #: The model, when neither ``model=`` / ``--model`` nor ``SUMMARIZE_MODEL`` names one.

@@ -106,9 +106,9 @@ def explain_miss(store: FixtureStore, body: dict[str, Any], labels: dict[str, st
             f"{store.index_path} and the folder {store.root}).{how}",
             article_id=article,
         )
-    _, other_text, _, path, recorded_for, diff = min(candidates)
+    _, other_text, _, nearest, recorded_for, diff = min(candidates)
     whose = "" if recorded_for == article else f" (recorded for article {recorded_for!r}" + (
         ", the same text)" if not other_text else ")")
     detail = "; ".join(diff) if diff else "nothing visible in the stored request (the fixture may have been edited)"
-    return ReplayMissError(head + f" The nearest recording, {path}{whose}, differs in: {detail}." + how,
+    return ReplayMissError(head + f" The nearest recording, {nearest}{whose}, differs in: {detail}." + how,
                            differences=diff, article_id=article)

@@ -270,8 +270,8 @@ class FixtureStore:
                 path = self.path_for(entry["key"])
                 if path not in found and (data := self.load(entry["key"])) is not None:
                     found[path] = data
-        for folder, flattened in _legacy_folders(article):
-            folder = self.root / folder
+        for name, flattened in _legacy_folders(article):
+            folder = self.root / name
             for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
                 data = _read(path)
                 # Only format-1 files: a folder named like a key's first two characters holds new ones too.

@@ -63,6 +63,7 @@ def looks_like_html(text: str) -> bool:
 def html_to_text(page: str) -> HtmlPage:
     """The article in an HTML page and what the page says about it (see the module docstring)."""
     import trafilatura  # ~0.14 s to import: paid only when a page is read
+    from trafilatura.settings import set_date_params
 
     doc = trafilatura.bare_extraction(
         page,
@@ -73,7 +74,8 @@ def html_to_text(page: str) -> HtmlPage:
         deduplicate=False,
         prune_xpath=_PRUNE,
         # Only a date the page states: the extensive search reads "© 2024" as 2024-01-01.
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        # (set_date_params: every key the installed trafilatura reads, max_date included, which 2.0 requires.)
+        date_extraction_params=set_date_params(extensive=False),
     )
     if doc is None:
         return HtmlPage(text="")

@@ -357,7 +357,7 @@ class RetryTransport(LayeredTransport):
             if limits.current:  # the budget of time for 429s; a wait that would overrun it is not begun
                 return policy.rate_limit_wait <= 0 or limits.spent() + state.upcoming_sleep > policy.rate_limit_wait
             return (state.attempt_number - limits.count >= policy.attempts
-                    or state.seconds_since_start - limits.waited >= policy.budget)
+                    or (state.seconds_since_start or 0.0) - limits.waited >= policy.budget)
 
         def give_up(state: RetryCallState) -> httpx.Response:
             response: httpx.Response = state.outcome.result()  # type: ignore[union-attr]  # raises a failure

@@ -86,8 +86,7 @@ def test_every_reader_of_out_applies_the_same_document_rule(
         body = json.loads(content) if name == "good.json" else None
         if body is not None:
             body["article"]["id"] = "good"
-            content = json.dumps(body)
-        (tmp_path / name).write_text(content or "", encoding="utf-8")
+        (tmp_path / name).write_text(json.dumps(body) if body is not None else content or "", encoding="utf-8")
 
     rows = {row.id: row for row in load_rows(tmp_path)}
     skipped: list[SkippedFile] = []
@@ -109,7 +108,7 @@ def test_every_reader_of_out_applies_the_same_document_rule(
         stem = name.removesuffix(".json")
         if damaged is None:
             continue
-        with pytest.raises(ArticleError, match="summarize output document|cannot be read as JSON") as caught:
+        with pytest.raises(ArticleError, match=r"summarize output document|cannot be read as JSON") as caught:
             load_prediction(tmp_path / name, stem)
         assert getattr(caught.value, "corrupt", None) is damaged, name
 

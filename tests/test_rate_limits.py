@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from summarize import ConfigurationError, QuotaExceededError, RateLimitedError, Summarizer
+from summarize import ConfigurationError, QuotaExceededError, RateLimitedError, SummarizeError, Summarizer
 from summarize.faults import FaultPlan
 from summarize.ledger import LEDGER_NAME
 from summarize.loopback import LoopbackServer, Reply
@@ -36,7 +36,7 @@ def _summarizer(server: LoopbackServer, tmp_path: Path, **kw: Any) -> Summarizer
 def _outcome(s: Summarizer, path: Path) -> Any:
     try:
         return s.run(path)
-    except Exception as exc:
+    except SummarizeError as exc:
         return exc
     finally:
         s.close()

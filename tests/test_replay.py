@@ -16,7 +16,6 @@ from summarize import ReplayMissError, Summarizer, load_article, load_prompt
 from summarize.fixtures import _STYLES, FORMAT, FixtureStore, readable, request_key, restored
 from summarize.loopback import LoopbackServer
 from summarize.prompting import PromptTemplate
-
 from summarize.reask import REASK_INTRO
 
 from .conftest import FAKE_KEY, FIXTURES, ROOT, SEEDS, accepted_answer, files_containing

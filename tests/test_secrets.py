@@ -20,8 +20,8 @@ import pytest
 
 from summarize import Summarizer
 from summarize.cli import main
-from summarize.faults import article_of
 from summarize.client import Usage
+from summarize.faults import article_of
 from summarize.loopback import LoopbackServer, Reply, minimal_answer
 from summarize.redaction import Secrets, clip, redact
 from summarize.translate import translate

@@ -46,7 +46,7 @@ def test_paths_are_said_explicitly(tmp_path: Path) -> None:
         Summarizer().run(SEEDS[0], path=SEEDS[0])
     with pytest.raises(ArticleError, match="does not exist"):
         Summarizer(fixtures=tmp_path).run(path="no/such/article.txt")
-    with pytest.raises(ArticleError, match="pathlib.Path"):
+    with pytest.raises(ArticleError, match=r"pathlib\.Path"):
         Summarizer().run(b"bytes")  # type: ignore[arg-type]
 
 
@@ -59,7 +59,7 @@ def test_from_text_is_the_explicit_constructor() -> None:
 def test_an_old_style_path_str_still_works_and_warns_at_the_callers_line(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(SEEDS[0].parent.parent)
     old_style = f"seeds/{SEEDS[0].name}"
-    with Summarizer() as s, pytest.warns(DeprecationWarning, match="pathlib.Path") as caught:
+    with Summarizer() as s, pytest.warns(DeprecationWarning, match=r"pathlib\.Path") as caught:
         summary = s.summarize(old_style)
     assert caught[0].filename == __file__  # pointed at the caller, not at the library
     assert summary == Summarizer().summarize(SEEDS[0])
