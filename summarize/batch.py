@@ -10,9 +10,9 @@ Terms:
   sources, so memory stays flat however many articles there are. ``concurrency`` bounds the requests
   in flight (the in-flight gate of :mod:`summarize.network`); twice as many articles are in progress,
   so that the next requests are ready to go while answers are being validated. All in one process and
-  one event loop: a run waits on the server, not on this process's CPU (``python -m bench processes``:
-  1,024 articles, 1 s latency, 128 in flight take 1.14-1.25 × the ideal in one process and 1.12-1.23 ×
-  over two processes, which also spent more CPU per article), so the multi-process pool of 0.1 was removed;
+  one event loop: a run waits on the server, not on this process's CPU (bench/README.md: 1,024 articles,
+  1 s latency, 128 in flight took 1.07-1.25 × the ideal in one process and 1.10-1.38 × over two
+  processes, which also spent more CPU per article), so the multi-process pool of 0.1 was removed;
   the ``workers`` option is accepted and ignored, with a warning, until 0.2 (:data:`WORKERS_IGNORED`).
 - **outcome**: ``done`` (summarized now; ``replayed`` when every attempt came from fixtures),
   ``skipped`` (done before with the same content and configuration: see resume), or ``failed`` with a
