@@ -9,7 +9,11 @@ Terms:
 - **workers**: coroutines taking articles from a small queue that a producer fills while it walks the
   sources, so memory stays flat however many articles there are. ``concurrency`` bounds the requests
   in flight (the in-flight gate of :mod:`summarize.network`); twice as many articles are in progress,
-  so that the next requests are ready to go while answers are being validated.
+  so that the next requests are ready to go while answers are being validated. All in one process and
+  one event loop: a run waits on the server, not on this process's CPU (bench/README.md: 1,024 articles,
+  1 s latency, 128 in flight took 1.07-1.25 × the ideal in one process and 1.10-1.38 × over two
+  processes, which also spent more CPU per article), so the multi-process pool of 0.1 was removed;
+  the ``workers`` option is accepted and ignored, with a warning, until 0.2 (:data:`WORKERS_IGNORED`).
 - **outcome**: ``done`` (summarized now; ``replayed`` when every attempt came from fixtures),
   ``skipped`` (done before with the same content and configuration: see resume), or ``failed`` with a
   typed error. An article's failure never stops the run; an outcome can also carry ``warnings`` (an
@@ -31,6 +35,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,7 +55,7 @@ if TYPE_CHECKING:
     from .pipeline import Summarizer
     from .usage import Usage
 
-__all__ = ["DEFAULT_CONCURRENCY", "FAILURES_KEPT", "FolderReport", "Progress", "arun_folder"]
+__all__ = ["DEFAULT_CONCURRENCY", "FAILURES_KEPT", "WORKERS_IGNORED", "FolderReport", "Progress", "arun_folder"]
 
 #: Requests in flight by default (see :data:`summarize.defaults.CONCURRENCY`).
 DEFAULT_CONCURRENCY = defaults.CONCURRENCY
@@ -58,6 +63,9 @@ _ROWS_KEPT = 200
 #: Failures a :class:`FolderReport` keeps in memory (the first ones); the ledger has them all.
 FAILURES_KEPT = 20
 _OUTPUT_KIND = OutputError("").kind  # the ledger's "error" of a summary that could not be written
+#: What a run says when given ``workers`` (the CLI's ``--workers``): accepted and ignored until 0.2, then removed.
+WORKERS_IGNORED = ("workers is deprecated and ignored: a folder run is one process, which keeps as many requests in "
+                   "flight as several processes did (see 'Folder runs' in the README); remove the option, it goes in 0.2")
 
 
 class Progress(Protocol):
@@ -255,30 +263,33 @@ def _remove_stale_temporaries(out: Path) -> None:
 async def arun_folder(summarizer: Summarizer, sources: Iterable[str | os.PathLike[str]], out: str | Path, *,
                       glob: str | None = None, concurrency: int = DEFAULT_CONCURRENCY, resume: bool = True,
                       prices: dict[str, tuple[float, float]] | None = None, progress: Progress | None = None,
-                      workers: int = defaults.WORKERS, wait: bool = False) -> FolderReport:
+                      workers: int | None = None, wait: bool = False) -> FolderReport:
     """Summarize every article in ``sources`` into ``out`` (see the module docstring).
 
-    ``workers`` > 1 spreads the articles over that many processes (see :mod:`summarize.workers`), for
-    runs that are bound by this process's CPU rather than by the server. ``wait`` waits for another run
+    ``workers`` is deprecated and ignored (a :class:`FutureWarning` says so; see :data:`WORKERS_IGNORED`).
+    ``wait`` waits for another run
     that holds ``out`` instead of raising :class:`~summarize.errors.RunLockedError`. Raises
     :class:`~summarize.errors.OutputError` when ``out`` cannot be written (before any request), or when
     a summary or ledger line cannot be (the run stops; a resume completes it).
     """
-    for name, value in (("concurrency", concurrency), ("workers", workers)):
+    for name, value in (("concurrency", concurrency), ("workers", 1 if workers is None else workers)):
         if problem := COUNT.check(name, value):
             raise ConfigurationError(problem)
+    if workers is not None:
+        # FutureWarning, shown by default: an option that silently stopped doing anything misleads whoever set it.
+        warnings.warn(WORKERS_IGNORED, FutureWarning, stacklevel=2)
     paths = [Path(s) for s in sources]
     out = Path(out)
     check_writable(out)
     async with locked(out, wait=wait, on_wait=getattr(progress, "waiting", None)):
         _remove_stale_temporaries(out)  # only now: another run's temporaries are not stale
         return await _run_locked(summarizer, paths, out, glob=glob, concurrency=concurrency, resume=resume,
-                                 prices=prices, progress=progress, workers=workers)
+                                 prices=prices, progress=progress)
 
 
 async def _run_locked(summarizer: Summarizer, sources: list[Path], out: Path, *, glob: str | None, concurrency: int,
-                      resume: bool, prices: dict[str, tuple[float, float]] | None, progress: Progress | None,
-                      workers: int) -> FolderReport:
+                      resume: bool, prices: dict[str, tuple[float, float]] | None,
+                      progress: Progress | None) -> FolderReport:
     run = _Run(summarizer, out, resume=resume, prices=prices, progress=progress)
     exclude = [out, summarizer.settings.fixtures]  # what this run writes is never read back as articles
     run.report.total = count_articles(sources, glob=glob, exclude=exclude)
@@ -294,12 +305,7 @@ async def _run_locked(summarizer: Summarizer, sources: list[Path], out: Path, *,
 
     items = iter_articles(sources, glob=glob, exclude=exclude, on_skip=skipped)
     try:
-        if workers > 1:
-            from .workers import run_in_processes
-
-            await run_in_processes(run, items, workers=workers, concurrency=concurrency)
-        else:
-            await _run_here(run, items, concurrency)
+        await _run_here(run, items, concurrency)
     except asyncio.CancelledError:
         run.report.interrupted = True
         raise
@@ -311,13 +317,8 @@ async def _run_locked(summarizer: Summarizer, sources: list[Path], out: Path, *,
     return run.report
 
 
-def in_progress(concurrency: int) -> int:
-    """Articles a run keeps in progress for ``concurrency`` requests in flight (see the module docstring)."""
-    return 2 * concurrency
-
-
 async def _run_here(run: _Run, items: Iterable[Article | ArticleError], concurrency: int) -> None:
-    tasks = in_progress(concurrency)
+    tasks = 2 * concurrency  # articles in progress (see the module docstring)
     queue: asyncio.Queue[Article | ArticleError | None] = asyncio.Queue(maxsize=tasks)
 
     async def produce() -> None:

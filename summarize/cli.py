@@ -114,9 +114,7 @@ def _parser() -> argparse.ArgumentParser:
                                         "'**/*.txt' takes a.txt and x/y/a.txt (default: all article files)")
     run.add_argument("--concurrency", type=_COUNT, default=defaults.CONCURRENCY,
                      help=f"articles in flight at once (default: {defaults.CONCURRENCY})")
-    run.add_argument("--workers", type=_COUNT, default=defaults.WORKERS,
-                     help=f"processes sharing the concurrency, for runs bound by this machine's CPU (default: "
-                          f"{defaults.WORKERS})")
+    run.add_argument("--workers", type=_COUNT, help="deprecated and ignored (a run is one process); goes in 0.2")
     run.add_argument("--rpm", type=_POSITIVE, help="at most this many requests per minute")
     run.add_argument("--tpm", type=_POSITIVE, help="at most this many tokens per minute")
     run.add_argument("--no-resume", action="store_true", help="redo articles the ledger says are done")
@@ -197,6 +195,7 @@ def _paths(args: argparse.Namespace, *names: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from .batch import WORKERS_IGNORED
     from .errors import OutputError
     from .pipeline import Summarizer
     from .progress import RichProgress
@@ -212,12 +211,14 @@ def _run(args: argparse.Namespace) -> int:
                             rate_limit_wait=args.rate_limit_wait,
                             timeout=args.timeout, max_tokens=args.max_tokens, context_window=args.context_window,
                             rpm=args.rpm, tpm=args.tpm)
+    if args.workers is not None:
+        print(f"summarize: warning: --{WORKERS_IGNORED}", file=sys.stderr)
     progress = RichProgress(enabled=not args.quiet)
     try:
         with _article_warnings(quiet=args.quiet):
             report = summarizer.summarize_folder(args.paths, args.out, glob=args.glob, concurrency=args.concurrency,
                                                  resume=not args.no_resume, prices=_prices(args.prices),
-                                                 progress=progress, workers=args.workers, wait=args.wait)
+                                                 progress=progress, wait=args.wait)
     except OutputError as exc:
         done = progress.report.finished if progress.report else 0
         print(f"summarize: {exc}", file=sys.stderr)

@@ -32,7 +32,6 @@ __all__ = [
     "RETRY_BUDGET",
     "TEMPERATURE",
     "TIMEOUT",
-    "WORKERS",
     "fixtures_folder",
 ]
 
@@ -59,8 +58,6 @@ RETRY_BACKOFF = 0.5
 #: Requests in flight in a folder run: sensible for OpenAI's first usage tier (about 500 requests and 200k
 #: tokens a minute for small models).
 CONCURRENCY = 8
-#: Processes of a folder run.
-WORKERS = 1
 #: The output folder of ``summarize run``.
 OUT = "out"
 #: The evaluation's least intersection-over-union for an overlap match.

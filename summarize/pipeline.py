@@ -179,7 +179,7 @@ class Summarizer:
         Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
         is done, records every outcome in ``out/ledger.jsonl``, skips what an earlier run already did
         (``resume=True``) and never stops for one article's failure. Options: ``glob``, ``concurrency``,
-        ``resume``, ``prices``, ``progress``, ``workers`` (processes, default 1), ``wait`` (for another run
+        ``resume``, ``prices``, ``progress``, ``wait`` (for another run
         holding ``out``, instead of raising :class:`~summarize.errors.RunLockedError`). Raises
         :class:`~summarize.errors.OutputError` when ``out`` cannot be written. See :mod:`summarize.batch`.
         """

@@ -202,26 +202,17 @@ class _Hold:
         raise AssertionError(f"{self.count} held requests never arrived ({self.held} did)")
 
 
-def _interrupt(responder: _Hold, proc: subprocess.Popen[str]) -> tuple[str, list[int]]:
-    """Once requests are held, send Ctrl-C; the process's stderr and the worker processes it had."""
+def _interrupt(responder: _Hold, proc: subprocess.Popen[str]) -> str:
+    """Once requests are held, send Ctrl-C; the process's stderr."""
     try:
         responder.wait(proc)
-        workers = _children(proc.pid)
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=60)
     finally:
         responder.release.set()
         if proc.poll() is None:
             proc.kill()
-    return stderr, workers
-
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in ("Z", "X")
+    return stderr
 
 
 def _all_valid_json(folder: Path) -> int:
@@ -276,7 +267,7 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path,
         proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"),
                      "--base-url", server.url, "--mode", "live", "--concurrency", "4"], {"OPENAI_API_KEY": FAKE_KEY},
                     sigint_ignored=sigint_ignored)
-        stderr, _ = _interrupt(responder, proc)
+        stderr = _interrupt(responder, proc)
     assert proc.returncode == 130, stderr
     assert "interrupted" in stderr and "resume" in stderr and "Traceback" not in stderr
     assert not list(out.rglob("*.tmp"))
@@ -286,89 +277,23 @@ def test_ctrl_c_stops_cleanly_with_exit_130_and_only_whole_files(tmp_path: Path,
     assert not any(seen.delivered for seen in server.seen if _item(seen.body) >= 8)
 
 
-def test_worker_processes_share_the_run_and_its_ledger(tmp_path: Path) -> None:
-    write_synthetic_articles(tmp_path / "in", 30)
-    (tmp_path / "in" / "bad.txt").write_bytes(b"\x00\x01binary")
-    responder = _Hold(lambda i: True, 5, release_when_held=True)  # the first answers wait until 5 are in flight
-    with LoopbackServer(responder=responder) as server, responder.guarded():
-        s = _summarizer(server, tmp_path / "fx")
-        report = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=5, workers=2)  # shares 3 + 2
-        again = s.summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=5, workers=2)
-    assert report.done == 30 and [f["article"] for f in report.failures] == ["bad"]
-    assert server.max_in_flight == 5 and len(server.seen) == 30
-    assert sorted(p.stem for p in (tmp_path / "out").glob("a*.json")) == [f"a{i:05d}" for i in range(30)]
-    assert _all_valid_json(tmp_path / "out") == 30
-    assert again.skipped == 30 and again.done == 0  # resume works the same with workers
-    assert report.prompt_tokens == sum(e["prompt_tokens"] for e in _ledger(tmp_path / "out")[:31] if e["status"] == "done")
-
-
-def test_ctrl_c_with_worker_processes_stops_them_all_cleanly(tmp_path: Path) -> None:
-    write_synthetic_articles(tmp_path / "in", 60)
-    out = tmp_path / "out"
-    responder = _Hold(lambda i: i >= 8, 4)  # two workers hold 4 articles each (twice their 2 places)
-    with LoopbackServer(responder=responder) as server:
-        proc = _cli(["run", str(tmp_path / "in"), "--out", str(out), "--base-url", server.url, "--mode", "live",
-                     "--concurrency", "4", "--workers", "2"], {"OPENAI_API_KEY": FAKE_KEY})
-        stderr, workers = _interrupt(responder, proc)
-    assert proc.returncode == 130, stderr
-    assert len(workers) == 2 and not [w for w in workers if _alive(w)]  # no worker is left to send anything
-    assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
-    assert 4 <= _all_valid_json(out) <= 8
-
-
 def _item(body: dict[str, Any]) -> int:
     return int(re.search(r"item (\d+)", body["messages"][-1]["content"]).group(1))  # type: ignore[union-attr]
 
 
-def test_a_worker_with_nothing_waiting_lends_its_places_to_the_others(tmp_path: Path) -> None:
-    """Worker 0 is handed a00000-a00003 (twice its 2 places), all slow; worker 1 a00004-a00007, of which
-    only a00004 is slow. Once a00005-a00007 are done, worker 1 has a place and nothing to send: it goes
-    to worker 0, whose third request leaves before any slow answer is back."""
-    write_synthetic_articles(tmp_path / "in", 8)
-    # The slow answers are held until a fourth slow request arrives: worker 0's third, through a lent place.
-    responder = _Hold(lambda i: i <= 4, 4, release_when_held=True)
-    with LoopbackServer(responder=responder) as server, responder.guarded():
-        report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out", concurrency=4, workers=2)
-    assert report.done == 8 and server.max_in_flight == 4
-    first_answer = min(seen.answered for seen in server.seen if _item(seen.body) <= 4)
-    sent_before = sorted(_item(seen.body) for seen in server.seen if seen.at < first_answer)
-    # With a fixed share of 2 places, worker 0 could not have sent a third request before then.
-    assert len([i for i in sent_before if i < 4]) == 3 and 4 in sent_before
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def test_a_worker_killed_mid_run_loses_only_what_it_held_and_the_run_goes_on(tmp_path: Path) -> None:
-    write_synthetic_articles(tmp_path / "in", 40)
-    out = tmp_path / "out"
-    args = ["run", str(tmp_path / "in"), "--out", str(out), "--fixtures", str(tmp_path / "fx"), "--mode", "live",
-            "--concurrency", "4", "--workers", "2", "--quiet"]
-    responder = _Hold(lambda i: i >= 8, 4)  # each worker holds 4 articles: 4 held requests, 4 articles done
-    with LoopbackServer(responder=responder) as server:
-        proc = _cli([*args, "--base-url", server.url], {"OPENAI_API_KEY": FAKE_KEY})
-        responder.wait(proc)
-        workers = _children(proc.pid)
-        assert len(workers) == 2, workers
-        os.kill(workers[0], signal.SIGKILL)
-        responder.release.set()  # the other worker goes on
+def test_the_deprecated_workers_option_is_ignored_with_a_warning_that_says_so(tmp_path: Path) -> None:
+    """``workers`` (0.1's process pool) is accepted for one more release: the run is the same, and says why."""
+    write_synthetic_articles(tmp_path / "in", 6)
+    with LoopbackServer(responder=minimal_answer) as server:
+        with pytest.warns(FutureWarning, match="workers is deprecated and ignored: a folder run is one process"):
+            report = _summarizer(server, tmp_path / "fx").summarize_folder(tmp_path / "in", tmp_path / "out",
+                                                                            concurrency=2, workers=2)
+        assert report.ok and report.done == 6 and len(server.seen) == 6
+        proc = _cli(["run", str(tmp_path / "in"), "--out", str(tmp_path / "out-cli"), "--fixtures", str(tmp_path / "fx"),
+                     "--base-url", server.url, "--mode", "live", "--workers", "2", "--quiet"], {"OPENAI_API_KEY": FAKE_KEY})
         _, stderr = proc.communicate(timeout=120)
-        assert proc.returncode == 1, stderr
-        entries = _ledger(out)
-        lost = [e for e in entries if e["status"] == "failed"]
-        assert 1 <= len(lost) <= 4 and {e["error"] for e in lost} == {"worker"}  # at most what it held
-        assert sorted(e["article"] for e in entries) == [f"a{i:05d}" for i in range(40)]  # each exactly once
-        assert "Traceback" not in stderr and not list(out.rglob("*.tmp"))
-        again = _cli([*args, "--base-url", server.url], {"OPENAI_API_KEY": FAKE_KEY})
-        again.communicate(timeout=120)
-    assert again.returncode == 0
-    assert sorted(p.stem for p in out.glob("a*.json")) == [f"a{i:05d}" for i in range(40)] and _all_valid_json(out) == 40
+    assert proc.returncode == 0, stderr
+    [said] = [line for line in stderr.splitlines() if "--workers" in line]
+    assert said.startswith("summarize: warning: --workers is deprecated and ignored") and "0.2" in said
+    assert "FutureWarning" not in stderr  # said once, in the CLI's words
+    assert sorted(p.stem for p in (tmp_path / "out-cli").glob("*.json")) == [f"a{i:05d}" for i in range(6)]

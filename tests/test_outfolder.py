@@ -57,9 +57,9 @@ def _final(out: Path) -> dict[str, str]:
     return {e["article"]: e["status"] for e in _ledger_lines(out)}
 
 
-def _run_args(src: Path, out: Path, fixtures: Path, url: str, workers: int, *more: str) -> list[str]:
+def _run_args(src: Path, out: Path, fixtures: Path, url: str, *more: str) -> list[str]:
     return ["run", str(src), "--out", str(out), "--fixtures", str(fixtures), "--base-url", url, "--concurrency", "2",
-            "--workers", str(workers), "--quiet", *more]
+            "--quiet", *more]
 
 
 # -- an answer that cannot be recorded as a fixture -------------------------------------------------
@@ -78,12 +78,11 @@ def test_an_answer_that_cannot_be_recorded_is_used_and_reported_in_its_ledger_li
         assert warning["kind"] == "fixture_write" and "Not a directory" in warning["message"]
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_the_command_says_once_that_answers_were_not_recorded_and_exits_1(tmp_path: Path, workers: int) -> None:
+def test_the_command_says_once_that_answers_were_not_recorded_and_exits_1(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 4)
     (tmp_path / "file").write_text("x")
     with LoopbackServer(responder=minimal_answer) as server:
-        proc = _cli(_run_args(tmp_path / "in", tmp_path / "out", tmp_path / "file" / "fx", server.url, workers,
+        proc = _cli(_run_args(tmp_path / "in", tmp_path / "out", tmp_path / "file" / "fx", server.url,
                               "--mode", "record"))
         stderr = _finish(proc)
     assert proc.returncode == 1 and len(server.seen) == 4
@@ -103,12 +102,11 @@ def test_the_authoring_tool_fails_when_it_cannot_write_the_fixture(tmp_path: Pat
 
 
 # -- an output folder that cannot be written --------------------------------------------------------
-@pytest.mark.parametrize("workers", [1, 2])
-def test_an_output_folder_that_cannot_be_written_fails_before_any_request(tmp_path: Path, workers: int) -> None:
+def test_an_output_folder_that_cannot_be_written_fails_before_any_request(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 4)
     (tmp_path / "file").write_text("x")
     with LoopbackServer(responder=minimal_answer) as server:
-        proc = _cli(_run_args(tmp_path / "in", tmp_path / "file" / "out", tmp_path / "fx", server.url, workers,
+        proc = _cli(_run_args(tmp_path / "in", tmp_path / "file" / "out", tmp_path / "fx", server.url,
                               "--mode", "live"))
         stderr = _finish(proc)
     assert proc.returncode == 3 and server.seen == []
@@ -137,12 +135,11 @@ def test_a_ledger_that_cannot_be_opened_fails_before_any_request(tmp_path: Path,
 
 
 # -- a full disk (a file size limit) ---------------------------------------------------------------
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_ledger_that_cannot_grow_stops_the_run_whole_and_a_resume_completes_it(tmp_path: Path, workers: int) -> None:
+def test_a_ledger_that_cannot_grow_stops_the_run_whole_and_a_resume_completes_it(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 30)
     out = tmp_path / "out"
     with LoopbackServer(responder=minimal_answer) as server:
-        args = _run_args(tmp_path / "in", out, tmp_path / "fx", server.url, workers, "--mode", "live")
+        args = _run_args(tmp_path / "in", out, tmp_path / "fx", server.url, "--mode", "live")
         proc = _cli(args, file_size_limit=4096)  # a summary (~1.6 kB) fits; the ledger reaches it after ~11 lines
         stderr = _finish(proc)
         assert proc.returncode == 3, stderr
@@ -160,14 +157,13 @@ def test_a_ledger_that_cannot_grow_stops_the_run_whole_and_a_resume_completes_it
     assert {a for a, status in final.items() if status == "skipped"} >= set(first)  # done work was kept
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_summary_that_cannot_be_written_stops_the_run_and_a_resume_completes_it(tmp_path: Path, workers: int) -> None:
+def test_a_summary_that_cannot_be_written_stops_the_run_and_a_resume_completes_it(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 6)
     big = tmp_path / "in" / "a00003.txt"
     big.write_text(big.read_text() + "".join(f"Paragraph {i} of a long report on the item.\n" for i in range(120)))
     out = tmp_path / "out"
     with LoopbackServer(responder=minimal_answer) as server:
-        args = _run_args(tmp_path / "in", out, tmp_path / "fx", server.url, workers, "--mode", "live")
+        args = _run_args(tmp_path / "in", out, tmp_path / "fx", server.url, "--mode", "live")
         proc = _cli(args, file_size_limit=4096)  # the long article's summary (it holds the text) cannot fit
         stderr = _finish(proc)
         assert proc.returncode == 3, stderr
@@ -183,8 +179,7 @@ def test_a_summary_that_cannot_be_written_stops_the_run_and_a_resume_completes_i
 
 
 # -- two runs on the same output folder ------------------------------------------------------------
-@pytest.mark.parametrize("workers", [1, 2])
-def test_a_second_run_on_the_same_out_names_the_holder_and_exits_or_waits(tmp_path: Path, workers: int) -> None:
+def test_a_second_run_on_the_same_out_names_the_holder_and_exits_or_waits(tmp_path: Path) -> None:
     write_synthetic_articles(tmp_path / "in", 4)
     saw, release = threading.Event(), threading.Event()
 
@@ -194,7 +189,7 @@ def test_a_second_run_on_the_same_out_names_the_holder_and_exits_or_waits(tmp_pa
         return minimal_answer(body)
 
     with LoopbackServer(responder=held) as server:
-        args = _run_args(tmp_path / "in", tmp_path / "out", tmp_path / "fx", server.url, workers, "--mode", "live")
+        args = _run_args(tmp_path / "in", tmp_path / "out", tmp_path / "fx", server.url, "--mode", "live")
         first = _cli(args)
         try:
             assert saw.wait(120), "the first run never sent a request"
@@ -241,14 +236,13 @@ sys.stdin.read()
 
 
 # -- many failures ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("workers", [1, 2])
-def test_failures_are_counted_and_sampled_not_all_kept_in_memory(tmp_path: Path, workers: int) -> None:
+def test_failures_are_counted_and_sampled_not_all_kept_in_memory(tmp_path: Path) -> None:
     n = 3_000
     records = [json.dumps({"id": f"r{i:05d}", "text": ""}) for i in range(n)]
     (tmp_path / "in").mkdir()
     (tmp_path / "in" / "feed.jsonl").write_text("\n".join(records) + "\n")
     report = Summarizer(fixtures=tmp_path / "fx", mode="replay").summarize_folder(
-        tmp_path / "in", tmp_path / "out", concurrency=2, workers=workers)
+        tmp_path / "in", tmp_path / "out", concurrency=2)
     assert report.failed == n and report.failure_kinds == {"article": n}
     assert len(report.failures) == FAILURES_KEPT and [f["article"] for f in report.failures] == [
         f"r{i:05d}" for i in range(FAILURES_KEPT)]
