@@ -6,7 +6,7 @@ import argparse
 import importlib
 import time
 
-BENCHES = ["concurrency", "ratelimit", "replay", "startup", "memory", "locate", "faults", "report", "transport"]
+BENCHES = ["concurrency", "ratelimit", "replay", "adapter", "startup", "memory", "locate", "faults", "report", "transport"]
 
 
 def main() -> int:
