@@ -6,7 +6,8 @@ import argparse
 import importlib
 import time
 
-BENCHES = ["concurrency", "realistic", "ratelimit", "replay", "startup", "memory", "locate", "faults", "report", "transport"]
+BENCHES = ["concurrency", "realistic", "ratelimit", "replay", "adapter", "startup", "memory", "locate", "faults", "report",
+           "transport"]
 
 
 def main() -> int:

@@ -10,9 +10,9 @@ Quick start::
 Names are imported lazily, so ``import summarize`` (and the command line's start-up) stays fast until
 a name is used. The modules: ``schema`` (the result's models), ``articles`` (reading files),
 ``prompting`` (templates), ``grounding`` (``locate``), ``fixtures`` (record/replay transport),
-``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``timeline`` (one timeline and who
+``client`` (openai, answers read by ``adapter``), ``pipeline`` (``Summarizer``), ``timeline`` (one timeline and who
 said what across summaries), ``errors``, ``cli``.
-``client`` (openai + instructor), ``pipeline`` (``Summarizer``), ``report`` (``write_report``: the HTML
+``client`` (openai, answers read by ``adapter``), ``pipeline`` (``Summarizer``), ``report`` (``write_report``: the HTML
 report), ``errors``, ``cli``.
 """
 

@@ -16,7 +16,7 @@ Commands:
   timeline and a who-said-what index; Markdown on standard output unless a file is named.
 - ``summarize report OUT --html DIR``: write a static HTML report of the summaries folder OUT.
 
-Heavy modules (openai, instructor, pydantic, rich) are imported only by the command that needs them,
+Heavy modules (openai, pydantic, rich) are imported only by the command that needs them,
 so ``summarize --help`` starts fast.
 """
 

@@ -20,7 +20,7 @@
     │   └── FixtureWriteError       an answer could not be recorded in the fixtures folder (it was still used)
     └── RunLockedError              another folder run is writing to the same output folder
 
-Each error says what happened and what to do. Errors raised by openai, instructor or httpx are
+Each error says what happened and what to do. Errors raised by openai, pydantic or httpx are
 translated into these where they cross into this library (``raise ... from exc``), so the original is
 always available as ``__cause__``. Each carries ``article_id`` when it concerns one article.
 """

@@ -1,4 +1,4 @@
-"""Translating what openai, instructor and httpx raise into :mod:`summarize.errors`.
+"""Translating what openai, pydantic and httpx raise into :mod:`summarize.errors`.
 
 The most specific cause wins: an error this library raised itself (a refusal, a truncation, a replay
 miss), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx; a 429 is either rate limiting

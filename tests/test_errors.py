@@ -185,30 +185,3 @@ def test_template_syntax_in_an_article_stays_data() -> None:
     sent = server.seen[0].body["messages"][-1]["content"]
     assert "{{ 7*7 }}" in sent and "{% if x %}" in sent and "49" not in sent
     assert summary.quotes[0].text == "we keep {{ literal }} braces"
-
-
-def test_the_memoized_async_validator_check_still_refuses_every_time() -> None:
-    """The per-class cache of instructor's async-validator check must never cache a refusal."""
-    import instructor.v2.validation.async_validators as module
-    from pydantic import BaseModel
-
-    from summarize.client import _check_async_validators_once
-
-    _check_async_validators_once()
-    check = module.reject_async_validators
-    assert getattr(check, "__wrapped__", None) is not None, "the check was not wrapped"
-
-    class Plain(BaseModel):
-        x: int
-
-    class WithAsync(BaseModel):
-        x: int
-
-        def later(self) -> None: ...
-
-    WithAsync.later.__async_validator__ = ("x",)  # what instructor's async field validator decorator marks
-    check(Plain)
-    check(Plain)  # cached: no error either time
-    for _ in range(2):
-        with pytest.raises(ValueError, match="async"):
-            check(WithAsync)
