@@ -24,7 +24,12 @@ Terms:
   and ``report.js``) are skipped. ``.txt``, ``.md``, ``.html`` and ``.htm`` files
   are one article each; ``.json`` (one record, or a list of them) and ``.jsonl`` (one record per line)
   hold **records**: objects with a text field (``text``, ``body`` or ``content``) and optional ``id``,
-  ``title``/``headline`` and ``published``/``date``/``published_at``.
+  ``title``/``headline``, ``published``/``date``/``published_at`` and the metadata fields below.
+- **metadata**: what the source says of the article besides its text, when it says it: ``outlet``
+  (a record's ``outlet``/``source``/``site``, a page's site name), ``byline`` (``byline``/``author``,
+  the page's author), ``url`` (``url``/``link``, the page's canonical URL) and ``language``
+  (``language``/``lang``, the page's ``<html lang>``). It is kept on the article and written into the
+  output document; it is never sent to the model, so it is no part of any request or fixture key.
 - **glob**: a pattern a folder run's files must match, relative to the folder, with
   :meth:`pathlib.Path.glob` meaning: ``*`` stays within one folder, ``**/`` is zero or more folders, so
   ``**/*.txt`` takes ``a.txt`` as well as ``x/y/a.txt``. A pattern without ``/`` matches the file name.
@@ -67,6 +72,9 @@ MAX_FILE_BYTES = 50 * 10**6
 _TEXT_FIELDS = ("text", "body", "content")
 _TITLE_FIELDS = ("title", "headline")
 _DATE_FIELDS = ("published", "date", "published_at")
+#: Article metadata (see the module docstring): the attribute, and the record fields that give it, by preference.
+_META_FIELDS = {"outlet": ("outlet", "source", "site"), "byline": ("byline", "author"), "url": ("url", "link"),
+                "language": ("language", "lang")}
 
 
 class ArticleWarning(UserWarning):
@@ -98,6 +106,14 @@ class Article:
     """What the loader could not take as given (see the module docstring)."""
     removed: tuple[Removed, ...] = ()
     """The boilerplate lines cut from the end of the text, in text order."""
+    outlet: str | None = None
+    """The publication or site it appeared in, when the source says (metadata: never sent to the model)."""
+    byline: str | None = None
+    """Who wrote it, when the source says."""
+    url: str | None = None
+    """Where it was published, when the source says."""
+    language: str | None = None
+    """Its language tag (``en``, ``pt-BR``), when the source says."""
 
     def __post_init__(self) -> None:
         # Canonically equal ids (é precomposed or e + U+0301, as macOS spells file names) are one id.
@@ -119,7 +135,8 @@ class Article:
     @classmethod
     def from_text(cls, text: str, **options: Any) -> Article:
         """An Article from the article's text, cleaned as a file would be (:func:`article_from_text`; options
-        ``id``, ``title``, ``published``, ``source_path``, ``encoding``)."""
+        ``id``, ``title``, ``published``, ``source_path``, ``encoding`` and the metadata ``outlet``,
+        ``byline``, ``url``, ``language``)."""
         return article_from_text(text, **options)
 
     @classmethod
@@ -140,13 +157,18 @@ def article_from_text(
     published: PartialDate | dt.date | str | int | None = None,
     source_path: str | None = None,
     encoding: str = "utf-8",
+    outlet: str | None = None,
+    byline: str | None = None,
+    url: str | None = None,
+    language: str | None = None,
 ) -> Article:
     """Build an :class:`Article` from raw text, cleaning it as a file would be.
 
     ``title`` and ``published`` given here win over what the text itself says; ``published`` may be in
     any form :func:`summarize.dates.parse_date` reads (one it cannot read leaves the article undated,
     with a note). An HTML page is reduced to its article's text first (see :mod:`summarize.htmltext`); the
-    date it states is the publication date unless one is given or the text has a date line.
+    date it states is the publication date unless one is given or the text has a date line, and its site
+    name, author, URL and language are the metadata not given here.
     Raises :class:`ArticleError` when nothing is left to summarize.
     """
     notes: list[str] = []
@@ -154,6 +176,8 @@ def article_from_text(
     if looks_like_html(raw):
         page = html_to_text(raw)
         raw, title, page_date = page.text, title or page.title, page.published
+        outlet, byline, url = outlet or page.sitename, byline or page.author, url or page.url
+        language = language or page.language
     text = raw.replace("\r\n", "\n").replace("\r", "\n")
     date_line = None
     m = _DATE_LINE.match(text)
@@ -193,6 +217,10 @@ def article_from_text(
         encoding=encoding,
         notes=tuple(notes),
         removed=tuple(removed),
+        outlet=outlet,
+        byline=byline,
+        url=url,
+        language=language,
     )
 
 
@@ -458,9 +486,13 @@ def _from_record(record: Any, fallback_id: str, where: str, source_path: str) ->
         return ArticleError(f"{where} has no text field ({', '.join(_TEXT_FIELDS)}).", article_id=article_id)
     published = _first(record, _DATE_FIELDS)  # read by article_from_text: an unreadable one is a note
     title = _first(record, _TITLE_FIELDS)
+    # Only text values: a record's "source" may be an object (a feed's {"id", "name"}), never the outlet's name.
+    meta = {name: " ".join(value.split()) or None for name, fields in _META_FIELDS.items()
+            if isinstance(value := _first(record, fields), str)}
     try:
         return article_from_text(text, id=article_id, title=str(title) if title else None, published=published,
-                                 source_path=source_path)
+                                 source_path=source_path, outlet=meta.get("outlet"), byline=meta.get("byline"),
+                                 url=meta.get("url"), language=meta.get("language"))
     except ArticleError as exc:
         exc.article_id = article_id
         return exc

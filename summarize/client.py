@@ -48,7 +48,7 @@ from .errors import (
     ReplayMissError,
     TruncatedOutputError,
 )
-from .fixtures import UNRECORDED, FixtureTransport, label_headers
+from .fixtures import PROVENANCE, UNRECORDED, FixtureTransport, label_headers
 from .limits import check_length, larger_output_budget
 from .network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from .reask import reask_messages, validation_problems, with_schema_instruction
@@ -121,7 +121,8 @@ class _Call:
                 f"{clip(raw.http_response.text, 120, self.secrets)!r}). Check the base URL; if it points at a proxy, "
                 "check the proxy."
             ) from exc
-        self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1")
+        self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1",
+                       provenance=raw.http_response.extensions.get(PROVENANCE))
         unrecorded = raw.http_response.extensions.get(UNRECORDED)
         if unrecorded is not None:
             self.usage.warnings.append({"kind": unrecorded.kind, "message": str(unrecorded)})

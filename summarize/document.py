@@ -8,15 +8,20 @@ Terms:
   - ``format``: ``1``;
   - ``article`` (:class:`ArticleBlock`): ``id``, ``title``, ``published`` (a partial ISO date),
     ``source_path``, ``encoding``, ``content_hash``, ``text`` (so spans can be checked and shown without the
-    source file), ``notes`` (what the loader could not take as given, such as an unreadable date) and
-    ``removed`` (the boilerplate lines cut from the end, each ``{"text", "reason"}``);
-  - ``summary``: the :class:`~summarize.schema.ArticleSummary` as JSON; its ``quotes``, ``events`` and
-    ``entities`` are lists of objects;
-  - ``run`` (:class:`RunBlock`): the model, the prompt, the usage record (:mod:`summarize.usage`) and the
-    seconds it took.
+    source file), ``notes`` (what the loader could not take as given, such as an unreadable date),
+    ``removed`` (the boilerplate lines cut from the end, each ``{"text", "reason"}``) and, when the source
+    states them, ``outlet``, ``byline``, ``url`` and ``language`` (see :class:`summarize.Article`);
+  - ``summary``: the :class:`~summarize.schema.ArticleSummary` as JSON; its ``quotes``, ``events``,
+    ``entities`` and ``key_points`` are lists of objects. Key points are ``{"text", "evidence",
+    "evidence_spans"}`` since schema version 2; a document written before holds them as strings, and the
+    reader gives each as ``{"text": <the string>, "evidence": [], "evidence_spans": []}``;
+  - ``run`` (:class:`RunBlock`): the model, the prompt, the schema version, the usage record
+    (:mod:`summarize.usage`), the seconds it took and ``answers``: who wrote each answer, in attempt
+    order (:class:`AnswerSource`: ``recorded``, ``authored`` or ``live``).
 
-  Fields added since format 1 began (``notes``, ``removed``, the ``live_*`` counters) are optional to
-  readers; unknown fields are kept, so a newer writer's additions do not make a document unreadable.
+  Fields added since format 1 began (``notes``, ``removed``, the ``live_*`` counters, the article's
+  metadata, ``schema``, ``answers``) are optional to readers; unknown fields are kept, so a newer
+  writer's additions do not make a document unreadable.
 - **document rule**: a file is a document when it is a JSON object with ``"format": 1`` and an
   ``article`` object. Such a file is **damaged** (:attr:`DocumentError.corrupt`) when it cannot be read as
   JSON, or when it breaks the rest of the model above (no article id, no text, a summary that is not an
@@ -39,7 +44,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .errors import DocumentError
 from .usage import USAGE_FIELDS, Usage
 
-__all__ = ["DOCUMENT_FORMAT", "ArticleBlock", "DocumentError", "OutputDocument", "RemovedLine", "RunBlock",
+__all__ = ["DOCUMENT_FORMAT", "AnswerSource", "ArticleBlock", "DocumentError", "OutputDocument", "RemovedLine", "RunBlock",
            "iter_documents", "read_document"]
 
 #: Version of the output document written per article.
@@ -70,6 +75,23 @@ class ArticleBlock(_Block):
     text: str
     notes: list[str] = Field(default_factory=list)
     removed: list[RemovedLine] = Field(default_factory=list)
+    outlet: str | None = None
+    byline: str | None = None
+    url: str | None = None
+    language: str | None = None
+
+
+class AnswerSource(_Block):
+    """Who wrote one answer (see "answer source" in :mod:`summarize.usage`): ``recorded`` (a server's answer
+    replayed: ``model``, ``server``, ``at``), ``authored`` (a person's: ``author``, ``note``, ``at``) or
+    ``live`` (a server's, in this run: ``model``, ``server``, ``at``)."""
+
+    source: Literal["recorded", "authored", "live"]
+    model: str | None = None
+    server: str | None = None
+    at: str | None = None
+    author: str | None = None
+    note: str | None = None
 
 
 class RunBlock(_Block):
@@ -85,11 +107,21 @@ class RunBlock(_Block):
     live_prompt_tokens: int = 0
     live_completion_tokens: int = 0
     seconds: float | None = None
+    schema_version: int | None = Field(default=None, alias="schema")
+    answers: list[AnswerSource] = Field(default_factory=list)
 
     @classmethod
     def of(cls, model: str, prompt: str, usage: Usage, seconds: float) -> RunBlock:
         """The run block of a summary just made."""
-        return cls(model=model, prompt=prompt, **usage.record(), seconds=round(seconds, 4))
+        from .schema import SCHEMA_VERSION
+
+        return cls(model=model, prompt=prompt, schema=SCHEMA_VERSION, **usage.record(), seconds=round(seconds, 4),
+                   answers=[AnswerSource(**a) for a in usage.answers])
+
+    @property
+    def accepted(self) -> AnswerSource | None:
+        """Who wrote the answer that was accepted (the last one); ``None`` in a document written before."""
+        return self.answers[-1] if self.answers else None
 
     @property
     def usage(self) -> Usage:
@@ -112,6 +144,12 @@ class OutputDocument(_Block):
             items = summary.get(name, [])
             if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
                 raise ValueError(f"summary.{name} must be a list of objects")
+        points = summary.get("key_points", [])
+        if not isinstance(points, list) or not all(isinstance(p, (str, dict)) for p in points):
+            raise ValueError("summary.key_points must be a list of objects (or, before schema version 2, of strings)")
+        if any(isinstance(p, str) for p in points):  # schema version 1: a point without its evidence
+            summary = {**summary, "key_points": [{"text": p, "evidence": [], "evidence_spans": []}
+                                                 if isinstance(p, str) else p for p in points]}
         return summary
 
     @property
@@ -131,9 +169,14 @@ class OutputDocument(_Block):
     def entities(self) -> list[dict[str, Any]]:
         return list(self.summary.get("entities") or [])
 
+    @property
+    def key_points(self) -> list[dict[str, Any]]:
+        """The key points, each ``{"text", "evidence", "evidence_spans"}`` (whatever the schema version)."""
+        return list(self.summary.get("key_points") or [])
+
     def to_json(self) -> dict[str, Any]:
         """The document as the JSON object that is written (and that readers such as the report show)."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", by_alias=True)
 
     def write(self, path: str | Path) -> None:
         """Write the document to ``path`` atomically (see :mod:`summarize.files`)."""

@@ -93,6 +93,9 @@ HEADER_SCHEMA = "x-summarize-schema"
 HEADER_ATTEMPT = "x-summarize-attempt"
 #: The response extension that carries a :class:`FixtureWriteError` when an answer could not be recorded.
 UNRECORDED = "summarize.unrecorded"
+#: The response extension naming who wrote an answer: the fixture's provenance when replayed, else
+#: ``{"source": "live", "server", "at"}`` (see :func:`summarize.usage.answer_source`).
+PROVENANCE = "summarize.provenance"
 _LABELS = (HEADER_ARTICLE, HEADER_CONTENT, HEADER_PROMPT, HEADER_SCHEMA, HEADER_ATTEMPT)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _KEY = re.compile(r"^[0-9a-f]{64}$")
@@ -390,7 +393,8 @@ class FixtureTransport(LayeredTransport):
         if fixture is not None:
             response = fixture["response"]
             return httpx.Response(response["status"], json=restored(response["body"]),
-                                  headers={"x-summarize-replayed": "1"})
+                                  headers={"x-summarize-replayed": "1"},
+                                  extensions={PROVENANCE: fixture.get("provenance") or {"source": "recorded"}})
         if self.mode is Mode.REPLAY:
             from .explain import explain_miss
 
@@ -402,8 +406,11 @@ class FixtureTransport(LayeredTransport):
         # The body is already decoded: the copy handed back must not claim an encoding or length.
         headers = [(k, v) for k, v in response.headers.multi_items()
                    if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")]
+        now = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        # An answer made now: by the server, unless the authoring tools script it (their provenance says so).
+        written = self.provenance or {"source": "live", "server": _origin(request.url), "at": now}
         fresh = httpx.Response(response.status_code, headers=headers, content=response.content,
-                               request=request, extensions=response.extensions)
+                               request=request, extensions={**response.extensions, PROVENANCE: written})
         if self.mode in (Mode.RECORD, Mode.AUTO) and body is not None and 200 <= response.status_code < 300:
             try:
                 parsed = json.loads(response.content)
@@ -412,7 +419,7 @@ class FixtureTransport(LayeredTransport):
             provenance = self.provenance or {
                 "source": "recorded",
                 "server": _origin(request.url),
-                "recorded_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+                "recorded_at": now,
             }
             try:
                 self.recorded.append(self.store.save(body=body, labels=labels, request=request,

@@ -12,7 +12,8 @@ Terms:
   spans of a summary index into this text (it becomes :attr:`summarize.Article.text`).
 - **metadata**: what trafilatura reads from the page's ``<title>``, ``<h1>``, ``<meta>`` tags and
   JSON-LD: the headline, the publication date (only a date the page states; never one guessed from a
-  copyright line), the byline, the site's name and the page's canonical URL.
+  copyright line), the byline, the site's name and the page's canonical URL; and the page's language,
+  from the ``lang`` attribute of its ``<html>`` element (trafilatura reads it only to filter pages).
 
 trafilatura replaced a hand-written extractor (``html.parser``) that dropped everything after the first
 hidden element; it is imported on first use, so commands that read no HTML do not pay its start-up.
@@ -27,6 +28,7 @@ from typing import Any
 
 __all__ = ["HtmlPage", "html_to_text", "looks_like_html"]
 
+_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?([A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*)", re.IGNORECASE)
 _START = re.compile(r"\A\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.IGNORECASE | re.DOTALL)
 # Never article text, wherever trafilatura's own heuristics would place them. A <header> inside the
 # article or <main> is kept: it often holds the headline.
@@ -53,6 +55,8 @@ class HtmlPage:
     """The outlet's name (``og:site_name`` and the like)."""
     url: str | None = None
     """The page's canonical URL."""
+    language: str | None = None
+    """The page's language tag (``<html lang="en-GB">``), as the page writes it."""
 
 
 def looks_like_html(text: str) -> bool:
@@ -77,12 +81,14 @@ def html_to_text(page: str) -> HtmlPage:
         # (set_date_params: every key the installed trafilatura reads, max_date included, which 2.0 requires.)
         date_extraction_params=set_date_params(extensive=False),
     )
+    lang = _LANG.search(page[:65536])
+    language = lang.group(1).replace("_", "-") if lang else None
     if doc is None:
-        return HtmlPage(text="")
+        return HtmlPage(text="", language=language)
     found: dict[str, Any] = doc if isinstance(doc, dict) else doc.as_dict()
     # trafilatura puts each block on one line; a blank line between them marks paragraphs as in a .txt article.
     text = "\n\n".join(line.strip() for line in (found.get("text") or "").split("\n") if line.strip())
-    return HtmlPage(text=text, **{key: _clean(found.get(field)) for key, field in _METADATA.items()})
+    return HtmlPage(text=text, language=language, **{key: _clean(found.get(field)) for key, field in _METADATA.items()})
 
 
 def _clean(value: Any) -> str | None:

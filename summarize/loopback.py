@@ -102,7 +102,7 @@ def minimal_answer(body: dict[str, Any]) -> dict[str, Any]:
         quotes.append({"text": words, "speaker": "a spokesperson", "speaker_role": None, "kind": "direct", "cue": "said"})
     return {
         "title": first[:80], "published": None, "summary": f"The article reports: {first}",
-        "key_points": [first], "quotes": quotes, "entities": [],
+        "key_points": [{"text": first, "evidence": [first]}], "quotes": quotes, "entities": [],
         "events": [{"description": first, "event_type": "other", "actors": [], "targets": [], "when": None,
                     "where": None, "status": "reported", "evidence": first}],
     }

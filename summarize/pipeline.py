@@ -68,6 +68,7 @@ class SummaryResult:
                 id=a.id, title=a.title, published=a.published.isoformat() if a.published else None,
                 source_path=a.source_path, encoding=a.encoding, content_hash=a.content_hash, text=a.text,
                 notes=list(a.notes), removed=[RemovedLine(**r.to_dict()) for r in a.removed],
+                outlet=a.outlet, byline=a.byline, url=a.url, language=a.language,
             ),
             summary=self.summary.model_dump(mode="json"),
             run=RunBlock.of(self.model, self.prompt, self.usage, self.seconds),

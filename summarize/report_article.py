@@ -1,9 +1,11 @@
-"""One article's page: its text with every quote and every event's evidence highlighted at its span.
+"""One article's page: its text with every quote, every event's evidence and every key point's evidence
+highlighted at its span.
 
 Terms:
 
 - **mark**: a span to highlight: a quote (``q1``, ``q2``, ... in the document's order; class ``q-direct``
-  or ``q-indirect``) or an event's evidence (``e1``, ...; class ``ev``).
+  or ``q-indirect``), an event's evidence (``e1``, ...; class ``ev``) or a key point's evidence (``k1``,
+  ...; class ``kp``; every passage of one key point has its ref, and only the first has a badge).
 - **segment**: the text between two consecutive mark boundaries. The text is cut at every mark's start
   and end, so overlapping and nested marks need no nesting of elements: each covered segment becomes one
   ``<mark>`` whose classes are those of every mark covering it and whose ``data-refs`` names them all. A
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
-from .report_html import Links, fragment, human_date, render, span_of
+from .report_html import Links, answer_source, fragment, human_date, render, span_of
 
 if TYPE_CHECKING:
     from .report import Row
@@ -61,6 +63,14 @@ def marks_of(summary: dict[str, Any], text: str) -> tuple[list[Mark], set[str]]:
         else:
             label = f"E{i} · evidence: {e.get('description') or ''} ({e.get('status') or '?'}{date})"
             marks.append(Mark(*span, f"e{i}", "ev", label, f"E{i}"))
+    for i, point in enumerate(_dicts(summary.get("key_points")), 1):
+        spans = [span_of({"span": s}, "span", text) for s in point.get("evidence_spans") or []]
+        found = [s for s in spans if s is not None]
+        if point.get("evidence") and not found:
+            lost.add(f"k{i}")
+        label = f"K{i} · key point: {point.get('text') or ''}"
+        # One badge per key point (its anchor must be unique); its other passages light up with it.
+        marks.extend(Mark(*span, f"k{i}", "kp", label, f"K{i}" if n == 0 else "") for n, span in enumerate(found))
     return marks, lost
 
 
@@ -122,7 +132,8 @@ def article_page(row: Row, links: Links) -> str:
         entities.setdefault(str(ent.get("type") or "other"), []).append(ent)
     return render(
         "article.html", title=row.title, current="article", depth=1, row=row, article=article, summary=summary,
-        run=doc.get("run") if isinstance(doc.get("run"), dict) else {}, key_points=summary.get("key_points") or [],
+        run=doc.get("run") if isinstance(doc.get("run"), dict) else {}, key_points=_dicts(summary.get("key_points")),
+        written_by=answer_source(doc.get("run")), located_points=len({m.ref for m in marks if m.ref[0] == "k"}),
         segments=segments(text, marks), lost=lost, quotes=_dicts(summary.get("quotes")),
         events=_dicts(summary.get("events")), entity_groups=sorted(entities.items()),
         entity_count=sum(map(len, entities.values())), located_quotes=sum(m.ref[0] == "q" for m in marks),

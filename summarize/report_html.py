@@ -22,7 +22,7 @@ from . import __version__
 if TYPE_CHECKING:
     from .report import Row
 
-__all__ = ["Links", "fragment", "human_date", "json_for_script", "render", "span_of"]
+__all__ = ["Links", "answer_source", "fragment", "human_date", "json_for_script", "render", "span_of"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: No network at all: only this site's own stylesheet and script, and data: images.
@@ -91,6 +91,27 @@ def human_date(date: str | None, precision: str | None = None) -> str:
         return str(int(parts[0]))
     except (ValueError, IndexError):
         return str(date)
+
+
+def answer_source(run: Any) -> tuple[str, str, str] | None:
+    """Who wrote the accepted answer of a document's ``run`` block (the last of ``run.answers``): its source
+    (``recorded``, ``authored``, ``live``), a short label for the index (``authored by …``, ``recorded:
+    <model>``, ``live: <model>``) and a sentence for the article page; ``None`` when the document does not
+    say (written before ``answers`` existed)."""
+    answers = run.get("answers") if isinstance(run, dict) else None
+    last = answers[-1] if isinstance(answers, list) and answers and isinstance(answers[-1], dict) else None
+    if last is None or last.get("source") not in ("recorded", "authored", "live"):
+        return None
+    at = f" on {human_date(str(last['at'])[:10])}" if last.get("at") else ""
+    if last["source"] == "authored":
+        by = last.get("author") or "a person"
+        note = f" {last['note']}" if last.get("note") else ""
+        return "authored", f"authored by {by}", f"Answer written by hand by {by}{at}: no model wrote it.{note}"
+    model = last.get("model") or "an unnamed model"
+    server = f" at {last['server']}" if last.get("server") else ""
+    if last["source"] == "recorded":
+        return "recorded", f"recorded: {model}", f"Answer recorded from {model}{server}{at}, replayed from the fixtures."
+    return "live", f"live: {model}", f"Answer from {model}{server}{at}, in this run."
 
 
 def span_of(item: dict[str, Any], key: str, text: str) -> tuple[int, int] | None:

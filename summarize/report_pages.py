@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .report_article import article_page
-from .report_html import Links, render
+from .report_html import Links, answer_source, render
 
 if TYPE_CHECKING:
     from .report import Row
@@ -23,13 +23,14 @@ __all__ = ["PAGE_SIZE", "ROW_FIELDS", "TIMELINE_SPLIT", "Links", "article_page",
 #: Rows per page of the index.
 PAGE_SIZE = 100
 #: The fields of one article in the index's embedded JSON, in order (``report.js`` reads them by position).
-ROW_FIELDS = ("id", "href", "title", "published", "status", "quotes", "events", "entities", "error", "message")
+ROW_FIELDS = ("id", "href", "title", "published", "status", "quotes", "events", "entities", "error", "message",
+              "written_by")
 
 
 def index_page(rows: list[Row], names: dict[str, str], *, source: str) -> str:
     """The index: every article with its counts and status; failures with their error kind and message."""
     data = [[r.id, f"articles/{names[r.id]}" if r.id in names else "", r.title, r.published or "", r.status,
-             r.quotes, r.events, r.entities, r.error or "", r.message or ""] for r in rows]
+             r.quotes, r.events, r.entities, r.error or "", r.message or "", _written_by(r)] for r in rows]
     failed = sum(r.status == "failed" for r in rows)
     missing = sum(r.status == "missing" for r in rows)
     totals = {key: sum(getattr(r, key) or 0 for r in rows if r.document is not None)
@@ -40,6 +41,12 @@ def index_page(rows: list[Row], names: dict[str, str], *, source: str) -> str:
     stats += [(key, value) for key, value in totals.items()]
     return render("index.html", title="Articles", current="index", source=source, stats=stats, data=data,
                   first=data[:PAGE_SIZE], total=len(rows), page_size=PAGE_SIZE)
+
+
+def _written_by(row: Row) -> str:
+    """Who wrote the article's accepted answer, short (see :func:`summarize.report_html.answer_source`)."""
+    found = answer_source((row.document or {}).get("run"))
+    return found[1] if found else ""
 
 
 #: Above this many sources (each shows its passage), the timeline is split: an overview page and a page per

@@ -2,10 +2,10 @@
 
 Terms:
 
-- **ArticleSummary**: everything extracted from one article: a neutral summary, key points, events,
-  quotes and entities.
-- **grounding**: checking that every quote and every piece of event evidence stands in the article,
-  and recording where (its :class:`~summarize.grounding.Span`). Spans are computed here, by the
+- **ArticleSummary**: everything extracted from one article: a neutral summary, key points (each with
+  the passages of the article that support it), events, quotes and entities.
+- **grounding**: checking that every quote, every piece of event evidence and every key point's
+  evidence stands in the article, and recording where (its :class:`~summarize.grounding.Span`). Spans are computed here, by the
   library, never asked of the model.
 - **grounding context**: the article the answer is checked against. Validators find it in pydantic's
   validation context under the key ``"article"`` (a :class:`GroundingContext`), or else in the context
@@ -44,6 +44,7 @@ __all__ = [
     "EventStatus",
     "EventType",
     "GroundingContext",
+    "KeyPoint",
     "MatchKind",
     "Precision",
     "Quote",
@@ -58,7 +59,9 @@ __all__ = [
 #: see (a field, a description, an enum value): ``tests/test_schema.py`` holds the fingerprint of each
 #: version and fails, saying so, when the schema changes under the same number. Recorded with every
 #: fixture; the schema itself is part of every request, hence of every fixture key.
-SCHEMA_VERSION = 1
+#: Version 2: key points are objects carrying their evidence (``{"text", "evidence": [...]}``), no longer
+#: strings.
+SCHEMA_VERSION = 2
 
 
 class _Documented(str, Enum):
@@ -289,6 +292,34 @@ class Quote(_Model):
         return self
 
 
+class KeyPoint(_Model):
+    """One main point of the article, with the passages of the article that support it."""
+
+    text: str = Field(description="The point, in one short sentence.")
+    evidence: list[str] = Field(
+        description=(
+            "The passages of the article that support the point: each a sentence or clause copied word for word "
+            "from the article. At least one."
+        )
+    )
+    evidence_spans: SkipJsonSchema[list[Span]] = Field(
+        default_factory=list, description="Where each evidence passage stands in Article.text; computed by the library."
+    )
+
+    @model_validator(mode="after")
+    def _ground(self, info: ValidationInfo) -> KeyPoint:
+        if not self.evidence:
+            raise ValueError(
+                f'The key point "{_clip(self.text)}" has no evidence. List at least one passage copied word for word '
+                "from the article that supports it, or leave the point out."
+            )
+        ctx = _context(info)
+        if ctx is None:
+            return self
+        self.evidence_spans = [ctx.ground(passage, "The key point's evidence") for passage in self.evidence]
+        return self
+
+
 # Lower-case words that also stand inside names ("Mission of the Islamic Republic of Iran").
 _NAME_PARTICLES = {"the", "of", "and", "for", "to", "on", "in", "at", "de", "del", "la", "le", "al", "bin", "von", "van", "der", "da", "du"}
 
@@ -304,7 +335,7 @@ class ArticleSummary(_Model):
     title: str = Field(description="The article's headline, or a short neutral title if it has none.")
     published: dt.date | None = Field(description="The article's publication date, YYYY-MM-DD; null if unknown.")
     summary: str = Field(description="Two to four neutral sentences saying what the article reports.")
-    key_points: list[str] = Field(description="The main points, one short sentence each, most important first.")
+    key_points: list[KeyPoint] = Field(description="The main points, most important first, each with its evidence.")
     events: list[Event] = Field(description="The events the article reports, in the order it reports them.")
     quotes: list[Quote] = Field(description="Every direct quote in the article, and the important indirect ones.")
     entities: list[Entity] = Field(description="Every person, organization, country and place involved.")

@@ -203,9 +203,13 @@ def test_every_quote_and_evidence_span_is_marked_on_its_article_page(seed_out: t
         expected = {f"q{i}": text[q["span"]["start"]:q["span"]["end"]] for i, q in enumerate(summary["quotes"], 1)}
         expected |= {f"e{i}": text[e["evidence_span"]["start"]:e["evidence_span"]["end"]]
                      for i, e in enumerate(summary["events"], 1)}
+        # A key point's passages, in text order, are all marked with its ref.
+        expected |= {f"k{i}": "".join(text[s["start"]:s["end"]] for s in sorted(k["evidence_spans"], key=lambda s: s["start"]))
+                     for i, k in enumerate(summary["key_points"], 1)}
         assert marks_by_ref(root) == expected
         assert root.find(cls="article-text").text(skip=_not_badge) == text
-        assert len(root.find_all("li", cls="item")) == len(summary["quotes"]) + len(summary["events"])
+        assert len(root.find_all("li", cls="item")) == len(summary["quotes"]) + len(summary["events"]) + \
+            len(summary["key_points"])
         assert len(root.find_all("li", cls="entity")) == len(summary["entities"])
 
 
@@ -276,7 +280,7 @@ def test_the_index_renders_its_first_page_and_embeds_every_row() -> None:
     root = parse(html)
     assert len(root.find("tbody").find_all("tr")) == PAGE_SIZE
     data = json.loads(root.find("script", attr="type").text())
-    assert len(data) == 250 and data[7][4] == "failed" and data[7][8:] == ["provider", "HTTP 500"]
+    assert len(data) == 250 and data[7][4] == "failed" and data[7][8:] == ["provider", "HTTP 500", ""]
     assert "JavaScript is off" in root.find("noscript").text()
 
 

@@ -4,7 +4,7 @@
   "use strict";
   var PAGE = 100;
   // Positions in each row of the index's embedded JSON (ROW_FIELDS in summarize/report_pages.py).
-  var ID = 0, HREF = 1, TITLE = 2, DATE = 3, STATUS = 4, ERROR = 8, MESSAGE = 9;
+  var ID = 0, HREF = 1, TITLE = 2, DATE = 3, STATUS = 4, ERROR = 8, MESSAGE = 9, WRITTEN_BY = 10;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -50,6 +50,7 @@
     var status = el("td", "status");
     status.appendChild(el("span", "chip c-" + r[STATUS], r[STATUS]));
     if (r[ERROR] && r[STATUS] === "failed") { status.appendChild(document.createTextNode(" ")); status.appendChild(el("span", "err", r[ERROR])); }
+    if (r[WRITTEN_BY]) status.appendChild(el("div", "by", r[WRITTEN_BY]));
     tr.appendChild(status);
     return tr;
   }
@@ -59,7 +60,7 @@
     var filter = document.getElementById("filter"), statusSel = document.getElementById("status");
     var shown = document.getElementById("shown");
     var heads = document.querySelectorAll("#articles th[data-sort]");
-    var hay = rows.map(function (r) { return [r[ID], r[TITLE], r[DATE], r[STATUS], r[ERROR], r[MESSAGE]].join("\u0001").toLowerCase(); });
+    var hay = rows.map(function (r) { return [r[ID], r[TITLE], r[DATE], r[STATUS], r[ERROR], r[MESSAGE], r[WRITTEN_BY]].join("\u0001").toLowerCase(); });
     var h = readHash();
     var state = { q: h.q || "", status: h.status || "", sort: h.sort || "", dir: h.dir || "asc", page: parseInt(h.page, 10) || 1 };
     filter.value = state.q;
