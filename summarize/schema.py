@@ -14,7 +14,7 @@ Terms:
 
 The JSON schema that models see is produced by :func:`model_schema` from the same classes: span fields
 are hidden from it, and it satisfies OpenAI's strict structured-output rules. The validators raise
-``ValueError`` with messages written for the model, since instructor feeds them back as a reask.
+``ValueError`` with messages written for the model, since the client sends them back as a reask (summarize.reask).
 No I/O happens here.
 """
 
@@ -399,7 +399,7 @@ def model_schema(model: type[BaseModel] = ArticleSummary) -> dict[str, Any]:
 @lru_cache(maxsize=8)
 def _cached_schema(model: type[BaseModel]) -> dict[str, Any]:
     """Built once per model (pydantic takes milliseconds); callers of the cache must not mutate it."""
-    return {"title": model.__name__, **_strict(model.model_json_schema())}  # instructor names tools by the title
+    return {"title": model.__name__, **_strict(model.model_json_schema())}  # the title names the answer, as the format and tool names do
 
 
 def _strict(node: Any) -> Any:
