@@ -32,11 +32,9 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
-import functools
 import json
 import random
 import re
-import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -54,6 +52,7 @@ from tenacity import (
     retry_if_result,
 )
 
+from .proxies import proxy_for, tls_context
 from .tokens import estimate_tokens
 
 __all__ = ["IN_FLIGHT", "RATE_LIMIT_WAITED", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport",
@@ -262,25 +261,6 @@ class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await self.inner.aclose()
 
 
-@functools.lru_cache(maxsize=1)
-def _tls() -> ssl.SSLContext:
-    """One TLS context for every pool: building one reads the CA bundle, about 15 ms each time."""
-    return httpx.create_ssl_context()
-
-
-def proxy_for(url: httpx.URL) -> str | None:
-    """The proxy that ``HTTP_PROXY`` / ``HTTPS_PROXY`` (else ``ALL_PROXY``) name for ``url``, unless
-    ``NO_PROXY`` exempts it."""
-    import urllib.request
-
-    proxies = urllib.request.getproxies()
-    named = proxies.get(url.scheme) or proxies.get("all")
-    netloc = f"{url.host}:{url.port}" if url.port else url.host
-    if not named or urllib.request.proxy_bypass(netloc):
-        return None
-    return named if "://" in named else f"http://{named}"
-
-
 class _SyncPools(httpx.BaseTransport):
     """httpx's connection pools for synchronous requests (asynchronous ones go through
     :mod:`summarize.transport`): one per proxy the environment names, looked up once per origin."""
@@ -296,7 +276,7 @@ class _SyncPools(httpx.BaseTransport):
             self.routes[origin] = proxy_for(url)
         proxy = self.routes[origin]
         if proxy not in self.pools:
-            self.pools[proxy] = httpx.HTTPTransport(limits=_LIMITS, verify=_tls(), proxy=proxy)
+            self.pools[proxy] = httpx.HTTPTransport(limits=_LIMITS, verify=tls_context(), proxy=proxy)
         return self.pools[proxy].handle_request(request)
 
     def close(self) -> None:

@@ -73,7 +73,7 @@ class Secrets:
     def configured(cls, api_key: str | None = None, base_url: str | None = None, *,
                    proxies: Iterable[str] | None = None) -> Secrets:
         """The secrets of a client: ``api_key``, the credentials of ``base_url``, and those of ``proxies``
-        (default: every proxy the environment names, as :func:`summarize.network.proxy_for` reads them)."""
+        (default: every proxy the environment names, as :func:`summarize.proxies.proxy_for` reads them)."""
         if proxies is None:
             proxies = [url for scheme, url in urllib.request.getproxies().items() if scheme != "no"]
         values = [api_key or ""]

@@ -34,7 +34,7 @@ Terms:
 - **errors**: aiohttp's exceptions are raised as the httpx exceptions httpcore would raise for the same
   failure, so retries (:mod:`summarize.network`) and error translation work unchanged.
 - **proxies**: ``HTTP_PROXY`` / ``HTTPS_PROXY`` / ``NO_PROXY`` are honoured, as the openai SDK does
-  (:func:`summarize.network.proxy_for`). They are read once per origin (scheme, host and port), when
+  (:func:`summarize.proxies.proxy_for`). They are read once per origin (scheme, host and port), when
   its first request is sent: aiohttp's own ``trust_env`` reads the environment (and ``~/.netrc``) on
   every request, which cost more CPU than the rest of the request.
 
@@ -102,7 +102,7 @@ def _env_proxy(url: httpx.URL) -> tuple[Any, dict[str, str] | None]:
 
     from yarl import URL
 
-    from .network import proxy_for
+    from .proxies import proxy_for
 
     named = proxy_for(url)
     if named is None:
@@ -126,9 +126,9 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
     def _open(self) -> Any:
         import aiohttp
 
-        from .network import _tls
+        from .proxies import tls_context
 
-        connector = aiohttp.TCPConnector(limit=0, ssl=_tls(), keepalive_timeout=self.keepalive)
+        connector = aiohttp.TCPConnector(limit=0, ssl=tls_context(), keepalive_timeout=self.keepalive)
         return aiohttp.ClientSession(connector=connector, auto_decompress=False,
                                      cookie_jar=aiohttp.DummyCookieJar(),
                                      skip_auto_headers=("Accept", "Accept-Encoding", "User-Agent", "Content-Type"))
