@@ -5,12 +5,12 @@ Figures, side by side in one run, on the same articles and fixtures:
 - **replay CPU per article** (``time.process_time`` around ``Summarizer.run``, replaying N copies of the
   five seeds under other names, so every article goes through the content-keyed fixture lookup, the
   client, validation and grounding): the code of :data:`BEFORE` (instructor with its async-validator check
-  patched to run once per class) ÷ this tree, medians (:mod:`summarize.adapter`). Each side runs in its own
+  patched to run once per class) ÷ this tree, medians (:mod:`summarize.core.adapter`). Each side runs in its own
   process from its own source tree (``git archive`` of :data:`BEFORE`), so neither sees the other's
   imports; target ≤ 1.0 (no slower);
 - **parse CPU per answer**: the seeds' accepted answers read by instructor's public
   ``ResponseSchema.from_response`` (what parsing through instructor costs without the patch, its
-  async-validator walk included) ÷ :func:`summarize.adapter.parse_answer`.
+  async-validator walk included) ÷ :func:`summarize.core.adapter.parse_answer`.
 """
 
 from __future__ import annotations
@@ -100,9 +100,9 @@ def _parse_figures(rounds: int) -> tuple[float, float]:
     from openai.types.chat import ChatCompletion
 
     from summarize import load_article
-    from summarize.adapter import parse_answer
-    from summarize.fixtures import restored
-    from summarize.schema import GROUNDING, ArticleSummary, GroundingContext
+    from summarize.core.adapter import parse_answer
+    from summarize.core.schema import GROUNDING, ArticleSummary, GroundingContext
+    from summarize.replay.fixtures import restored
 
     index = [json.loads(line) for line in (ROOT / "fixtures" / "index.jsonl").read_text(encoding="utf-8").splitlines()]
     last = {}

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 from summarize import Summarizer, load_article
-from summarize.loopback import write_synthetic_articles
+from summarize.testing.loopback import write_synthetic_articles
 
 from .common import FAKE_KEY, Figure, timed
 from .server import ServerProcess
@@ -36,7 +36,7 @@ def _instructor_client(base_url: str, is_async: bool):
 
 def _gather(base_url: str, paths: list[Path], messages) -> float:
     """asyncio.gather over instructor calls, at most CONCURRENCY at once."""
-    from summarize.schema import ArticleSummary
+    from summarize.core.schema import ArticleSummary
 
     async def run() -> None:
         client = _instructor_client(base_url, True)
@@ -55,7 +55,7 @@ def _gather(base_url: str, paths: list[Path], messages) -> float:
 
 
 def _sequential(base_url: str, paths: list[Path], messages) -> float:
-    from summarize.schema import ArticleSummary
+    from summarize.core.schema import ArticleSummary
 
     client = _instructor_client(base_url, False)
 

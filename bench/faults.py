@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from summarize import Summarizer, load_article
-from summarize.faults import EXPECTED, FaultPlan, article_of
-from summarize.ledger import Ledger
-from summarize.loopback import LoopbackServer, write_synthetic_articles
+from summarize.runs.ledger import Ledger
+from summarize.testing.faults import EXPECTED, FaultPlan, article_of
+from summarize.testing.loopback import LoopbackServer, write_synthetic_articles
 
 from .common import FAKE_KEY, Figure
 
@@ -36,7 +36,7 @@ def _plain_instructor(paths: list[Path], s: Summarizer) -> tuple[int, int]:
     import instructor
     import openai
 
-    from summarize.schema import ArticleSummary
+    from summarize.core.schema import ArticleSummary
 
     with LoopbackServer(responder=_plan()) as server:
         async def run() -> list[object]:

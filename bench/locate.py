@@ -49,7 +49,7 @@ def main(quick: bool = False) -> list[Figure]:
         figures.append(Figure(f"locate {name} on 50 KB (ms per call)", seconds * 1000, "<= 10",
                               f"{seconds / baseline:,.0f}x str.find; match={span.match.value if span else None}"))
     # Cold: the article's normal form is built once per article and cached; this is that first call.
-    from summarize._normal import _normalized_cached
+    from summarize.text._normal import _normalized_cached
 
     def cold(article: str, fragment: str) -> None:
         _normalized_cached.cache_clear()

@@ -16,10 +16,10 @@ import tempfile
 from pathlib import Path
 
 from summarize import Summarizer, load_article
-from summarize.authoring import completion_body
-from summarize.files import write_json_atomic
-from summarize.fixtures import FixtureStore, readable, request_key
-from summarize.loopback import minimal_answer, write_synthetic_articles
+from summarize.replay.fixtures import FixtureStore, readable, request_key
+from summarize.runs.authoring import completion_body
+from summarize.testing.loopback import minimal_answer, write_synthetic_articles
+from summarize.text.files import write_json_atomic
 
 from .common import FAKE_KEY, PYTHON, Figure, run_child
 from .server import ServerProcess
@@ -33,7 +33,7 @@ def _fixtures(root: Path, paths: list[Path]) -> Path:
         s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="record", fixtures=fx)
         s.run(paths[0])
     [(_, template)] = FixtureStore(fx).for_article(paths[0].stem)
-    from summarize.fixtures import restored
+    from summarize.replay.fixtures import restored
 
     body = restored(template["request"]["body"])
     prompt = s.prompt

@@ -12,8 +12,8 @@ import tempfile
 from pathlib import Path
 
 from summarize import Summarizer
-from summarize.ledger import Ledger
-from summarize.loopback import write_synthetic_articles
+from summarize.runs.ledger import Ledger
+from summarize.testing.loopback import write_synthetic_articles
 
 from .common import FAKE_KEY, Figure, timed
 from .server import ServerProcess

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from summarize import Summarizer
-from summarize.loopback import write_synthetic_articles
+from summarize.testing.loopback import write_synthetic_articles
 
 from .common import FAKE_KEY, Figure
 from .server import ServerProcess

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from summarize import Summarizer, load_article
-from summarize.schema import ArticleSummary
+from summarize.core.schema import ArticleSummary
 
 from .common import FAKE_KEY, Figure, timed
 from .server import ServerProcess
@@ -36,7 +36,7 @@ def _instructor(http_client: httpx.Client, base_url: str):
 
 def main(quick: bool = False) -> list[Figure]:
     n = 50 if quick else ARTICLES
-    from summarize.loopback import write_synthetic_articles
+    from summarize.testing.loopback import write_synthetic_articles
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -76,7 +76,7 @@ def main(quick: bool = False) -> list[Figure]:
 
 
 def _fixture(folder: Path, article_id: str) -> dict:
-    from summarize.fixtures import restored
+    from summarize.replay.fixtures import restored
 
     [path] = list((folder / article_id).glob("*.json"))
     return restored(json.loads(path.read_text(encoding="utf-8"))["response"]["body"])

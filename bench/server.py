@@ -14,7 +14,7 @@ class ServerProcess:
     """``with ServerProcess(latency=0.2) as url: ...``; ``stats()`` reads the server's counters."""
 
     def __init__(self, *, latency: float = 0.0, rate_limit: float | None = None) -> None:
-        self.args = [PYTHON, "-m", "summarize.loopback", "--latency", str(latency)]
+        self.args = [PYTHON, "-m", "summarize.testing.loopback", "--latency", str(latency)]
         if rate_limit is not None:
             self.args += ["--rate-limit", str(rate_limit)]
         self.proc: subprocess.Popen[str] | None = None

@@ -4,7 +4,7 @@
 client's work is counted), through an ``httpx.AsyncClient`` over each transport, measuring the process's
 CPU time (``time.process_time``) per request:
 
-- **ours**: :class:`summarize.transport.AiohttpTransport`;
+- **ours**: :class:`summarize.http.transport.AiohttpTransport`;
 - **httpx-aiohttp**: the package's ``AiohttpTransport`` (what openai's ``DefaultAioHttpClient``,
   ``pip install openai[aiohttp]``, vendors for its own httpx fork);
 - **openai DefaultAioHttpClient**: the SDK's client itself, when installed with its ``aiohttp`` extra;
@@ -13,7 +13,7 @@ CPU time (``time.process_time``) per request:
 Each contender is warmed (connections opened, code paths run) and measured three times, rounds
 interleaved so the machine's load falls on all alike; the median is reported. Figure: httpx-aiohttp's CPU
 per request ÷ ours. Target ≥ 0.85: ours is kept for what httpx-aiohttp lacks (see
-:mod:`summarize.transport`) only while it costs no more than noise above it; below, switch.
+:mod:`summarize.http.transport`) only while it costs no more than noise above it; below, switch.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ _BODY = {"model": "gpt-4o-mini", "messages": [
 
 
 def _ours() -> Any:
-    from summarize.transport import AiohttpTransport
+    from summarize.http.transport import AiohttpTransport
 
     return httpx.AsyncClient(transport=AiohttpTransport())
 

@@ -20,66 +20,70 @@ from __future__ import annotations
 
 import importlib
 
+from ._compat import install as _install_moved_paths
+from ._version import __version__
+
+_install_moved_paths()  # old flat module paths (summarize.grounding...) warn and work until 0.2
+
 TYPE_CHECKING = False  # typing is not imported at start-up: the command line's --help stays fast
 
-__version__ = "0.1.0"
 
 _EXPORTS = {
-    "Article": "articles",
+    "Article": "core.articles",
     "ArticleError": "errors",
     "ArticleTooLongError": "errors",
-    "ArticleSummary": "schema",
-    "ArticleWarning": "articles",
+    "ArticleSummary": "core.schema",
+    "ArticleWarning": "core.articles",
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
     "DocumentError": "errors",
-    "Entity": "schema",
-    "EntityType": "schema",
-    "EvalReport": "evalreport",
-    "Event": "schema",
-    "EventStatus": "schema",
-    "EventType": "schema",
-    "FixtureStore": "fixtures",
-    "FixtureTransport": "fixtures",
+    "Entity": "core.schema",
+    "EntityType": "core.schema",
+    "EvalReport": "evaluation.evalreport",
+    "Event": "core.schema",
+    "EventStatus": "core.schema",
+    "EventType": "core.schema",
+    "FixtureStore": "replay.fixtures",
+    "FixtureTransport": "replay.fixtures",
     "FixtureWriteError": "errors",
-    "GoldArticle": "gold",
+    "GoldArticle": "evaluation.gold",
     "GoldFormatError": "errors",
     "InvalidOutputError": "errors",
-    "MatchKind": "schema",
-    "Mode": "fixtures",
-    "OutputDocument": "document",
+    "MatchKind": "core.schema",
+    "Mode": "replay.fixtures",
+    "OutputDocument": "core.document",
     "OutputError": "errors",
-    "PartialDate": "dates",
-    "Precision": "schema",
+    "PartialDate": "text.dates",
+    "Precision": "core.schema",
     "ProviderError": "errors",
     "QuotaExceededError": "errors",
-    "Quote": "schema",
-    "QuoteKind": "schema",
+    "Quote": "core.schema",
+    "QuoteKind": "core.schema",
     "RateLimitedError": "errors",
     "RefusalError": "errors",
     "ReplayMissError": "errors",
     "RunLockedError": "errors",
-    "Span": "schema",
+    "Span": "core.schema",
     "SummarizeError": "errors",
-    "Summarizer": "pipeline",
-    "SummaryResult": "pipeline",
-    "TimeRef": "schema",
+    "Summarizer": "summarizer",
+    "SummaryResult": "summarizer",
+    "TimeRef": "core.schema",
     "TruncatedOutputError": "errors",
-    "Usage": "usage",
-    "WrittenSite": "report_files",
-    "article_from_text": "articles",
-    "build_timeline": "timeline",
-    "id_path": "idpath",
-    "load_article": "articles",
-    "load_gold": "gold",
-    "load_documents": "timeline",
-    "load_prompt": "prompting",
-    "locate": "grounding",
-    "model_schema": "schema",
-    "normalize": "grounding",
-    "read_document": "document",
-    "timeline_markdown": "timeline",
-    "write_report": "report",
+    "Usage": "core.usage",
+    "WrittenSite": "views.report_files",
+    "article_from_text": "core.articles",
+    "build_timeline": "views.timeline",
+    "id_path": "text.idpath",
+    "load_article": "core.articles",
+    "load_gold": "evaluation.gold",
+    "load_documents": "views.timeline",
+    "load_prompt": "core.prompting",
+    "locate": "text.grounding",
+    "model_schema": "core.schema",
+    "normalize": "text.grounding",
+    "read_document": "core.document",
+    "timeline_markdown": "views.timeline",
+    "write_report": "views.report",
 }
 
 __all__ = [
@@ -156,9 +160,25 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
-    from .articles import Article, ArticleWarning, article_from_text, load_article
-    from .dates import PartialDate
-    from .document import OutputDocument, read_document
+    from .core.articles import Article, ArticleWarning, article_from_text, load_article
+    from .core.document import OutputDocument, read_document
+    from .core.prompting import load_prompt
+    from .core.schema import (
+        ArticleSummary,
+        Entity,
+        EntityType,
+        Event,
+        EventStatus,
+        EventType,
+        MatchKind,
+        Precision,
+        Quote,
+        QuoteKind,
+        Span,
+        TimeRef,
+        model_schema,
+    )
+    from .core.usage import Usage
     from .errors import (
         ArticleError,
         ArticleTooLongError,
@@ -178,29 +198,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         SummarizeError,
         TruncatedOutputError,
     )
-    from .evalreport import EvalReport
-    from .fixtures import FixtureStore, FixtureTransport, Mode
-    from .gold import GoldArticle, load_gold
-    from .grounding import locate, normalize
-    from .idpath import id_path
-    from .pipeline import Summarizer, SummaryResult
-    from .prompting import load_prompt
-    from .report import write_report
-    from .report_files import WrittenSite
-    from .schema import (
-        ArticleSummary,
-        Entity,
-        EntityType,
-        Event,
-        EventStatus,
-        EventType,
-        MatchKind,
-        Precision,
-        Quote,
-        QuoteKind,
-        Span,
-        TimeRef,
-        model_schema,
-    )
-    from .timeline import build_timeline, load_documents, timeline_markdown
-    from .usage import Usage
+    from .evaluation.evalreport import EvalReport
+    from .evaluation.gold import GoldArticle, load_gold
+    from .replay.fixtures import FixtureStore, FixtureTransport, Mode
+    from .summarizer import Summarizer, SummaryResult
+    from .text.dates import PartialDate
+    from .text.grounding import locate, normalize
+    from .text.idpath import id_path
+    from .views.report import write_report
+    from .views.report_files import WrittenSite
+    from .views.timeline import build_timeline, load_documents, timeline_markdown

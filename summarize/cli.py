@@ -26,7 +26,8 @@ import argparse
 import contextlib
 import sys
 
-from . import __version__, bounds, defaults
+from summarize._version import __version__
+from summarize.core import bounds, defaults
 
 TYPE_CHECKING = False  # neither typing, json nor pathlib is imported before a command needs it
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from pathlib import Path
     from typing import Any
 
-    from .bounds import Bound
+    from summarize.core.bounds import Bound
 
 __all__ = ["main"]
 
@@ -169,7 +170,7 @@ def _prices(path: Path | None) -> dict[str, tuple[float, float]] | None:
         return None
     import json
 
-    from .errors import ConfigurationError
+    from summarize.errors import ConfigurationError
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -195,10 +196,10 @@ def _paths(args: argparse.Namespace, *names: str) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from .batch import WORKERS_IGNORED
-    from .errors import OutputError
-    from .pipeline import Summarizer
-    from .progress import RichProgress
+    from summarize.errors import OutputError
+    from summarize.runs.folder import WORKERS_IGNORED
+    from summarize.runs.progress import RichProgress
+    from summarize.summarizer import Summarizer
 
     _paths(args, "paths", "out", "prices")
 
@@ -251,7 +252,7 @@ def _article_warnings(*, quiet: bool) -> Iterator[None]:
     while a run lasts; nothing with --quiet (the notes are in the documents and the ledger either way)."""
     import warnings
 
-    from .articles import ArticleWarning
+    from summarize.core.articles import ArticleWarning
 
     with warnings.catch_warnings():
         if quiet:
@@ -286,7 +287,7 @@ def _problems(report: Any, out: Path) -> None:
 def _table(report: Any, summarizer: Any) -> None:
     from rich.table import Table
 
-    from ._stdio import pipe_console
+    from summarize._stdio import pipe_console
 
     console = pipe_console()
     s = summarizer.settings
@@ -315,8 +316,8 @@ def _table(report: Any, summarizer: Any) -> None:
 
 
 def _fixtures(args: argparse.Namespace) -> int:
-    from .authoring import author_fixtures, load_answers, rekey_fixtures
-    from .fixtures import INDEX_NAME
+    from summarize.replay.fixtures import INDEX_NAME
+    from summarize.runs.authoring import author_fixtures, load_answers, rekey_fixtures
 
     _paths(args, "paths", "article", "answers")
     args.fixtures = defaults.fixtures_folder(args.fixtures)  # as every command reads it: $SUMMARIZE_FIXTURES too
@@ -327,7 +328,7 @@ def _fixtures(args: argparse.Namespace) -> int:
         print(f"{result.article.id}: {result.usage.attempts} exchange(s) written to {args.fixtures} "
               f"(listed under this id in {args.fixtures}/{INDEX_NAME})")
         return 0
-    from .articles import Article, iter_articles
+    from summarize.core.articles import Article, iter_articles
 
     articles = [a for a in iter_articles(args.paths) if isinstance(a, Article)]
     report = rekey_fixtures(articles, fixtures=args.fixtures)
@@ -339,9 +340,9 @@ def _fixtures(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     import json
 
-    from ._stdio import pipe_console
-    from .evalreport import print_report
-    from .evaluate import evaluate
+    from summarize._stdio import pipe_console
+    from summarize.evaluation.evalreport import print_report
+    from summarize.evaluation.evaluate import evaluate
 
     report = evaluate(args.pred, args.gold, overlap=args.overlap)
     if args.json:
@@ -351,8 +352,8 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 def _timeline(args: argparse.Namespace) -> int:
-    from .files import write_json_atomic, write_text_atomic
-    from .timeline import SkippedFile, build_timeline, load_documents, timeline_markdown
+    from summarize.text.files import write_json_atomic, write_text_atomic
+    from summarize.views.timeline import SkippedFile, build_timeline, load_documents, timeline_markdown
 
     _paths(args, "out", "json", "markdown")
     skipped: list[SkippedFile] = []
@@ -382,7 +383,7 @@ def _timeline(args: argparse.Namespace) -> int:
     return 1 if any(s.corrupt for s in skipped) else 0
 
 def _report(args: argparse.Namespace) -> int:
-    from .report import write_report
+    from summarize.views.report import write_report
 
     _paths(args, "out", "html")
     site = write_report(args.out, args.html)
@@ -424,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sys.stdout.flush()  # here, not at exit: a closed pipe must be met while it can be handled
     except BrokenPipeError:
-        from ._stdio import silence_closed_streams
+        from summarize._stdio import silence_closed_streams
 
         if not silence_closed_streams():
             raise
@@ -433,7 +434,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str] | None) -> int:
     args = _parser().parse_args(argv)
-    from .errors import SummarizeError
+    from summarize.errors import SummarizeError
 
     _interruptible()
 
@@ -445,7 +446,7 @@ def _main(argv: list[str] | None) -> int:
         if args.command == "schema":
             import json
 
-            from .schema import model_schema
+            from summarize.core.schema import model_schema
 
             print(json.dumps(model_schema(), indent=2))
             return 0

@@ -56,7 +56,7 @@ class SummarizeError(Exception):
     def __init__(self, message: str, *, article_id: str | None = None) -> None:
         super().__init__(message)
         self.article_id = article_id
-        #: What the article cost before it failed (a :class:`summarize.usage.Usage`), when it reached the client.
+        #: What the article cost before it failed (a :class:`summarize.core.usage.Usage`), when it reached the client.
         self.usage: Any = None
 
     @property
@@ -74,7 +74,7 @@ class ArticleTooLongError(ArticleError):
 
 
 class DocumentError(ArticleError):
-    """A file is not a usable output document (:mod:`summarize.document`). ``corrupt`` is true when it is meant
+    """A file is not a usable output document (:mod:`summarize.core.document`). ``corrupt`` is true when it is meant
     to be one (unreadable, or damaged) and false when it is some other file; ``path`` names it."""
 
     def __init__(self, message: str, *, path: str | None = None, corrupt: bool = True,
@@ -115,7 +115,7 @@ class RateLimitedError(ProviderError):
     """The server kept answering 429 (rate limited) for longer than ``rate_limit_wait`` allows.
 
     A 429 never uses up an article's retries: the request waits and tries again until that budget of
-    seconds is spent (see :mod:`summarize.network`).
+    seconds is spent (see :mod:`summarize.http.network`).
     """
 
 

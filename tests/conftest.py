@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from summarize.fixtures import FixtureStore, restored
-from summarize.loopback import write_synthetic_articles  # noqa: F401 - re-exported for tests
+from summarize.replay.fixtures import FixtureStore, restored
+from summarize.testing.loopback import write_synthetic_articles  # noqa: F401 - re-exported for tests
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))

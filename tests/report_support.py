@@ -2,7 +2,7 @@
 
 :func:`unmerged_timeline` builds the documented ``summarize-timeline/1`` shape without any merging (one
 entry per event, one per quote), so the report's tests do not depend on how the timeline merges;
-:func:`timeline_for` uses the real :func:`summarize.timeline.build_timeline` when that module exists.
+:func:`timeline_for` uses the real :func:`summarize.views.timeline.build_timeline` when that module exists.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ def summarize_seeds(out: Path) -> list[dict[str, Any]]:
 
 
 def timeline_for(documents: list[dict[str, Any]]) -> dict[str, Any]:
-    """The real timeline when :mod:`summarize.timeline` exists (after the timeline branch), else the stand-in."""
+    """The real timeline when :mod:`summarize.views.timeline` exists (after the timeline branch), else the stand-in."""
     try:
-        from summarize.timeline import build_timeline
+        from summarize.views.timeline import build_timeline
     except ImportError:
         return unmerged_timeline(documents)
     return build_timeline(documents)

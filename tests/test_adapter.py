@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from summarize import Summarizer
-from summarize.adapter import answer_text
+from summarize.core.adapter import answer_text
 
 from .conftest import FIXTURES, ROOT, SEEDS
 
@@ -143,7 +143,7 @@ def test_a_tools_answer_without_a_tool_call_reads_as_empty() -> None:
 
 
 def test_instructor_is_not_imported_by_the_product() -> None:
-    """instructor was the source of the patch; the adapter reads answers itself (see summarize.adapter)."""
+    """instructor was the source of the patch; the adapter reads answers itself (see summarize.core.adapter)."""
     import subprocess
 
     code = ("import sys; from summarize import Summarizer; from pathlib import Path; "

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from summarize import ConfigurationError, FixtureStore, InvalidOutputError, Summarizer
-from summarize.authoring import author_fixtures, rekey_fixtures
+from summarize.runs.authoring import author_fixtures, rekey_fixtures
 
 from .conftest import SEEDS, accepted_answer, copy_fixtures
 from .test_cli_and_api import run_cli

@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from summarize import ArticleTooLongError, Summarizer, load_article
-from summarize.faults import article_of
-from summarize.fixtures import INDEX_NAME
-from summarize.ledger import LEDGER_NAME
-from summarize.loopback import LoopbackServer, minimal_answer
+from summarize.replay.fixtures import INDEX_NAME
+from summarize.runs.ledger import LEDGER_NAME
+from summarize.testing.faults import article_of
+from summarize.testing.loopback import LoopbackServer, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, write_synthetic_articles
 
@@ -69,7 +69,7 @@ def test_every_kind_of_bad_input_gets_a_typed_outcome_and_the_rest_goes_on(tmp_p
     assert "too large" in ledger["huge"]["message"] and "cannot be read" in ledger["loop_a"]["message"]
     assert "not sent" in ledger["five_mb"]["message"] and "tokens" in ledger["five_mb"]["message"]
     sent = {article_of(seen.body) for seen in server.seen}
-    # Requests name no file (see summarize.prompting): the articles are told apart by their headlines.
+    # Requests name no file (see summarize.core.prompting): the articles are told apart by their headlines.
     assert sent == {"a00000", "a00001", "Caf\u00e9 owner speaks", "Minister speaks", "Minister acts"}, \
         "bad input must never reach the server"
 

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 
 from summarize import Summarizer
-from summarize.authoring import completion_body
-from summarize.ledger import LEDGER_NAME, estimate_cost
-from summarize.loopback import LoopbackServer, Reply, minimal_answer
+from summarize.runs.authoring import completion_body
+from summarize.runs.ledger import LEDGER_NAME, estimate_cost
+from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, files_containing, write_synthetic_articles
 

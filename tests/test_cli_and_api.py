@@ -111,15 +111,15 @@ def test_a_built_wheel_carries_the_prompts_and_loads_them_when_installed(tmp_pat
     names = zipfile.ZipFile(wheel).namelist()
     assert "summarize/prompts/summarize.v2.toml" in names
     assert "summarize/py.typed" in names  # the "Typing :: Typed" classifier's promise (PEP 561)
-    assert {"summarize/static/report.css", "summarize/static/report.js"} <= set(names)  # the HTML report's assets
-    templates = {f"summarize/templates/{p.name}" for p in (ROOT / "summarize" / "templates").glob("*.html")}
+    assert {"summarize/views/static/report.css", "summarize/views/static/report.js"} <= set(names)  # the HTML report's assets
+    templates = {f"summarize/views/templates/{p.name}" for p in (ROOT / "summarize" / "views" / "templates").glob("*.html")}
     assert templates and templates <= set(names)  # the report's jinja2 templates
     target = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                              capture_output=True, text=True, timeout=300)
     assert install.returncode == 0, install.stderr
-    code = ("import summarize.prompting as p; t = p.load_prompt(); print(t.path); print(t.id)\n"
-            "from summarize.report_article import Mark, highlight\n"
+    code = ("import summarize.core.prompting as p; t = p.load_prompt(); print(t.path); print(t.id)\n"
+            "from summarize.views.report_article import Mark, highlight\n"
             "print(highlight('a<b c', [Mark(2, 3, 'q1', 'q-direct', 'Q1', 'Q1')]).count('<mark'))")
     env = {**os.environ, "PYTHONPATH": str(target)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)

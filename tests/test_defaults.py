@@ -6,11 +6,12 @@ import inspect
 import json
 from pathlib import Path
 
-from summarize import Summarizer, defaults
-from summarize.batch import arun_folder
+from summarize import Summarizer
+from summarize.core import defaults
 from summarize.cli import _parser
-from summarize.config import Settings
-from summarize.evaluate import evaluate
+from summarize.core.config import Settings
+from summarize.evaluation.evaluate import evaluate
+from summarize.runs.folder import arun_folder
 
 from .conftest import SEEDS, accepted_answer
 from .test_cli_and_api import run_cli

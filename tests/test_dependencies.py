@@ -9,7 +9,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from summarize.schema import _strict
+from summarize.core.schema import _strict
 
 from .conftest import ROOT
 

@@ -12,9 +12,9 @@ import pytest
 
 from summarize import Summarizer
 from summarize.errors import ArticleError
-from summarize.evaluate import load_prediction
-from summarize.report import load_rows
-from summarize.timeline import SkippedFile, load_documents
+from summarize.evaluation.evaluate import load_prediction
+from summarize.views.report import load_rows
+from summarize.views.timeline import SkippedFile, load_documents
 
 from .conftest import SEEDS
 
@@ -28,7 +28,7 @@ def seed_docs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str,
 
 
 def test_the_writers_document_round_trips_through_the_reader(tmp_path: Path) -> None:
-    from summarize.document import OutputDocument, read_document
+    from summarize.core.document import OutputDocument, read_document
 
     with Summarizer() as s:
         result = s.run(SEEDS[0])
@@ -128,14 +128,14 @@ def test_resume_makes_an_article_again_when_its_document_is_damaged(tmp_path: Pa
 
     again = Summarizer().summarize_folder([SEEDS[0].parent], tmp_path)
     assert (again.done, again.skipped) == (2, len(SEEDS) - 2)
-    from summarize.document import read_document
+    from summarize.core.document import read_document
 
     assert isinstance(read_document(damaged).quotes, list) and read_document(foreign).id == SEEDS[2].stem
 
 
 def test_the_ledger_and_the_document_write_one_usage_record(seed_docs: tuple[Path, dict[str, dict[str, Any]]]) -> None:
     """One usage record: the same counters, in the same order, in the ledger line and the run block."""
-    from summarize.ledger import Ledger
+    from summarize.runs.ledger import Ledger
 
     out, docs = seed_docs
     entries = Ledger(out).last_entries()

@@ -22,8 +22,8 @@ from summarize import (
     Summarizer,
     TruncatedOutputError,
 )
-from summarize.authoring import completion_body
-from summarize.loopback import LoopbackServer, Reply
+from summarize.runs.authoring import completion_body
+from summarize.testing.loopback import LoopbackServer, Reply
 
 from .conftest import FAKE_KEY, SEEDS, accepted_answer
 
@@ -177,7 +177,7 @@ def test_other_output_modes_work_against_a_compatible_server(output_mode: str) -
 
 
 def test_template_syntax_in_an_article_stays_data() -> None:
-    from summarize.loopback import minimal_answer
+    from summarize.testing.loopback import minimal_answer
 
     text = "Braces {{ 7*7 }} and {% if x %}tags{% endif %} in a headline\nHe said \u201cwe keep {{ literal }} braces\u201d."
     with LoopbackServer(responder=minimal_answer) as server:

@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from summarize.brat import parse_brat
 from summarize.cli import main
 from summarize.errors import ArticleError, ConfigurationError, GoldFormatError
-from summarize.evaluate import date_matches, evaluate, load_gold, match_spans, scored_extent, span_overlap
-from summarize.names import normalize_name
+from summarize.evaluation.brat import parse_brat
+from summarize.evaluation.evaluate import date_matches, evaluate, load_gold, match_spans, scored_extent, span_overlap
+from summarize.text.names import normalize_name
 
 from .conftest import ROOT
 

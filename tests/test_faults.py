@@ -14,8 +14,8 @@ from summarize import (
     Summarizer,
     TruncatedOutputError,
 )
-from summarize.faults import EXPECTED, FaultPlan
-from summarize.loopback import LoopbackServer, Reply
+from summarize.testing.faults import EXPECTED, FaultPlan
+from summarize.testing.loopback import LoopbackServer, Reply
 
 from .conftest import FAKE_KEY, write_synthetic_articles
 

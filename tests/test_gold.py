@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from summarize.articles import load_article
+from summarize.core.articles import load_article
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = ROOT / "tests" / "gold"

@@ -7,8 +7,8 @@ import random
 import pytest
 
 from summarize import MatchKind, locate, normalize
-from summarize.grounding import _EDGE, Span, closest_passage, is_quoted, quoted_regions, whole_quotation
-from summarize.speakers import quote_key, quotes_overlap
+from summarize.text.grounding import _EDGE, Span, closest_passage, is_quoted, quoted_regions, whole_quotation
+from summarize.views.speakers import quote_key, quotes_overlap
 
 TEXT = "Iran\u2019s mission called the accusations \u201cunsubstantiated and malicious.\u201d\nIt said\u00a0\u00a0more \u2014 later\u2026 done."
 
@@ -250,7 +250,7 @@ def test_who_said_what_never_merges_a_quote_found_only_inside_a_word_or_number(s
 
 
 def test_checking_many_quotes_builds_the_articles_normal_form_once() -> None:
-    from summarize._normal import _normalized_cached
+    from summarize.text._normal import _normalized_cached
 
     words = [f"w{i}" for i in range(400)]
     text = " ".join(f"\u201c{w} said\u201d" if i % 7 == 0 else w for i, w in enumerate(words))

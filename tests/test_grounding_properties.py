@@ -22,9 +22,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarize import MatchKind, locate
-from summarize._normal import is_boundary, is_format, normalized
-from summarize.grounding import _core as core
-from summarize.grounding import is_quoted, quoted_regions
+from summarize.text._normal import is_boundary, is_format, normalized
+from summarize.text.grounding import _core as core
+from summarize.text.grounding import is_quoted, quoted_regions
 
 _WORDS: dict[str, list[str]] = {
     "illegal": ["illegal", "il\u00adlegal"],

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from summarize import PartialDate, article_from_text, load_article
-from summarize.grounding import locate
-from summarize.htmltext import html_to_text
+from summarize.text.grounding import locate
+from summarize.text.htmltext import html_to_text
 
 NEWS_PAGE = """<!DOCTYPE html>
 <html lang="en">

@@ -1,4 +1,4 @@
-"""The id → path rule (summarize.idpath): ids never write outside OUT, bad ids fail alone and early, any Unicode travels."""
+"""The id → path rule (summarize.text.idpath): ids never write outside OUT, bad ids fail alone and early, any Unicode travels."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from summarize import Article, ArticleError, FixtureStore, ReplayMissError, Summarizer, article_from_text
-from summarize.articles import iter_articles
-from summarize.authoring import rekey_fixtures
-from summarize.fixtures import INDEX_NAME
-from summarize.idpath import MAX_COMPONENT_BYTES, IdPathError, id_filename, id_path
-from summarize.ledger import LEDGER_NAME
-from summarize.loopback import LoopbackServer, minimal_answer
-from summarize.outfolder import LOCK_NAME
+from summarize.core.articles import iter_articles
+from summarize.replay.fixtures import INDEX_NAME
+from summarize.runs.authoring import rekey_fixtures
+from summarize.runs.ledger import LEDGER_NAME
+from summarize.runs.outfolder import LOCK_NAME
+from summarize.testing.loopback import LoopbackServer, minimal_answer
+from summarize.text.idpath import MAX_COMPONENT_BYTES, IdPathError, id_filename, id_path
 
 from .conftest import FAKE_KEY
 
@@ -231,7 +231,7 @@ def test_format_1_fixtures_in_id_folders_are_explained_and_carried_over_by_rekey
     assert replay.ok and replay.replayed == 2
 
 def test_eval_finds_the_document_of_an_escaped_id_where_the_run_wrote_it(tmp_path: Path) -> None:
-    from summarize.evaluate import evaluate
+    from summarize.evaluation.evaluate import evaluate
 
     from .test_evaluate import write_gold, write_pred
 

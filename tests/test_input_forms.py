@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from summarize import ArticleWarning, PartialDate, Summarizer, article_from_text, write_report
-from summarize.articles import count_articles, iter_articles
-from summarize.dates import parse_date
-from summarize.loopback import LoopbackServer, minimal_answer
-from summarize.schema import ArticleSummary, Event, GroundingContext
+from summarize.core.articles import count_articles, iter_articles
+from summarize.core.schema import ArticleSummary, Event, GroundingContext
+from summarize.testing.loopback import LoopbackServer, minimal_answer
+from summarize.text.dates import parse_date
 
 from .conftest import FAKE_KEY, FIXTURES, ROOT
 

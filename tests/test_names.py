@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.linking import EntityIndex
-from summarize.names import NameIndex, fold_name, normalize_name, same_referent
+from summarize.text.names import NameIndex, fold_name, normalize_name, same_referent
+from summarize.views.linking import EntityIndex
 
 SAME = [
     ("Secretary of Defense Mark Esper", "Mark Esper"),

@@ -20,11 +20,11 @@ from typing import Any
 import pytest
 
 from summarize import ConfigurationError, OutputError, RunLockedError, Summarizer
-from summarize.authoring import author_fixtures
-from summarize.batch import FAILURES_KEPT
-from summarize.ledger import LEDGER_NAME
-from summarize.loopback import LoopbackServer, minimal_answer
-from summarize.outfolder import LOCK_NAME
+from summarize.runs.authoring import author_fixtures
+from summarize.runs.folder import FAILURES_KEPT
+from summarize.runs.ledger import LEDGER_NAME
+from summarize.runs.outfolder import LOCK_NAME
+from summarize.testing.loopback import LoopbackServer, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, SEEDS, accepted_answer, write_synthetic_articles
 

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from pydantic import ValidationError as PydanticValidationError
 
+from summarize.core.schema import TimeRef
 from summarize.errors import GoldFormatError
-from summarize.evaluate import date_matches
-from summarize.gold import date_precision, load_gold
-from summarize.linking import date_parts
-from summarize.schema import TimeRef
+from summarize.evaluation.evaluate import date_matches
+from summarize.evaluation.gold import date_precision, load_gold
+from summarize.views.linking import date_parts
 
 from .test_evaluate import write_gold
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from summarize import ConfigurationError, QuotaExceededError, RateLimitedError, SummarizeError, Summarizer
-from summarize.faults import FaultPlan
-from summarize.ledger import LEDGER_NAME
-from summarize.loopback import LoopbackServer, Reply
+from summarize.runs.ledger import LEDGER_NAME
+from summarize.testing.faults import FaultPlan
+from summarize.testing.loopback import LoopbackServer, Reply
 
 from .conftest import FAKE_KEY, write_synthetic_articles
 from .test_cli_and_api import run_cli
@@ -143,7 +143,7 @@ def test_the_rate_limit_wait_is_a_checked_setting_and_a_cli_option(tmp_path: Pat
 
 
 def test_a_rate_limited_answer_and_a_quota_answer_are_told_apart_by_their_body() -> None:
-    from summarize.translate import quota_exhausted
+    from summarize.core.translate import quota_exhausted
 
     assert quota_exhausted(QUOTA.body) and quota_exhausted(QUOTA.body["error"])
     assert not quota_exhausted(_limited("1").body) and not quota_exhausted("insufficient_quota")

@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from summarize import ReplayMissError, Summarizer, load_article, load_prompt
-from summarize.fixtures import _STYLES, FORMAT, FixtureStore, readable, request_key, restored
-from summarize.loopback import LoopbackServer
-from summarize.prompting import PromptTemplate
-from summarize.reask import REASK_INTRO
+from summarize.core.prompting import PromptTemplate
+from summarize.core.reask import REASK_INTRO
+from summarize.replay.fixtures import _STYLES, FORMAT, FixtureStore, readable, request_key, restored
+from summarize.testing.loopback import LoopbackServer
 
 from .conftest import FAKE_KEY, FIXTURES, ROOT, SEEDS, accepted_answer, files_containing
 

@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from summarize import ConfigurationError
-from summarize.report import Row, load_rows, page_names, write_report
-from summarize.report_article import Mark, highlight
-from summarize.report_html import Links
-from summarize.report_pages import (
+from summarize.views.report import Row, load_rows, page_names, write_report
+from summarize.views.report_article import Mark, highlight
+from summarize.views.report_html import Links
+from summarize.views.report_pages import (
     PAGE_SIZE,
     index_page,
     speakers_page,
@@ -119,7 +119,7 @@ def test_any_spans_over_any_text_round_trip_exactly(text: str, data: st.DataObje
 def test_page_names_are_safe_unique_and_stable() -> None:
     ids = ["000_abc", "world/iran", "World/Iran", "../etc/passwd", ".hidden", "CON", "a b?c", "000_ABC", "café"]
     names = page_names(ids)
-    # Safe ids keep their names, readable non-ASCII ones too (the id → path rule of summarize.idpath).
+    # Safe ids keep their names, readable non-ASCII ones too (the id → path rule of summarize.text.idpath).
     assert page_names(["000_abc", "x.y-z", "café"]) == {"000_abc": "000_abc.html", "x.y-z": "x.y-z.html",
                                                         "café": "café.html"}
     assert min(names["000_abc"], names["000_ABC"]) == "000_ABC.html"  # the first of a case clash keeps its name
@@ -358,10 +358,10 @@ def test_a_large_timeline_is_split_into_a_page_per_year(seed_out: tuple[Path, li
     assert [a.attrs["href"] for a in pager.find_all("a")] == ["timeline-2020.html", "timeline-2020-2.html"]
 
     out, _ = seed_out  # written by write_report: a smaller report later removes the year pages
-    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 5)
+    monkeypatch.setattr("summarize.views.report_pages.TIMELINE_SPLIT", 5)
     write_report(out, tmp_path / "site", timeline=timeline)
     assert (tmp_path / "site" / "timeline-2020.html").exists()
-    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 500)
+    monkeypatch.setattr("summarize.views.report_pages.TIMELINE_SPLIT", 500)
     write_report(out, tmp_path / "site", timeline=timeline)
     assert not list((tmp_path / "site").glob("timeline-*.html"))
     assert len(parse((tmp_path / "site" / "timeline.html").read_text(encoding="utf-8")).find_all("li", cls="tl-entry")) == 6
@@ -388,17 +388,17 @@ def test_many_speakers_are_spread_over_pages_and_every_page_lists_them_all(
     assert [a.attrs["href"] for a in pager.find_all("a")] == ["who-said-what.html", "who-said-what-2.html"]
 
     out, _ = seed_out
-    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 4)
+    monkeypatch.setattr("summarize.views.report_pages.TIMELINE_SPLIT", 4)
     write_report(out, tmp_path / "site", timeline=timeline)
     assert (tmp_path / "site" / "who-said-what-2.html").exists()
-    monkeypatch.setattr("summarize.report_pages.TIMELINE_SPLIT", 2000)
+    monkeypatch.setattr("summarize.views.report_pages.TIMELINE_SPLIT", 2000)
     write_report(out, tmp_path / "site", timeline=timeline)
     assert not (tmp_path / "site" / "who-said-what-2.html").exists()
 
 
 def test_write_report_builds_the_timeline_itself_by_default(seed_out: tuple[Path, list[dict[str, Any]]],
                                                              tmp_path: Path) -> None:
-    timeline = pytest.importorskip("summarize.timeline", reason="summarize.timeline arrives with the timeline branch")
+    timeline = pytest.importorskip("summarize.views.timeline", reason="summarize.views.timeline arrives with the timeline branch")
     out, docs = seed_out
     write_report(out, tmp_path)
     expected = timeline.build_timeline(docs)
@@ -410,8 +410,8 @@ def test_report_command_writes_the_site_and_explains_a_missing_folder(seed_out: 
                                                                       tmp_path: Path) -> None:
     proc = run_cli("report", str(tmp_path / "nowhere"), "--html", str(tmp_path / "x"))
     assert proc.returncode == 2 and "summarize run" in proc.stderr and "Traceback" not in proc.stderr
-    if importlib.util.find_spec("summarize.timeline") is None:
-        pytest.skip("summarize.timeline arrives with the timeline branch")
+    if importlib.util.find_spec("summarize.views.timeline") is None:
+        pytest.skip("summarize.views.timeline arrives with the timeline branch")
     out, _ = seed_out
     proc = run_cli("report", str(out), "--html", str(tmp_path / "site"))
     assert proc.returncode == 0, proc.stderr

@@ -15,9 +15,9 @@ try:
 except ImportError:  # the tests skip, saying so (see the chromium fixture)
     pass
 
-from summarize.report import Row, page_names, write_report
-from summarize.report_files import write_page
-from summarize.report_pages import PAGE_SIZE, index_page
+from summarize.views.report import Row, page_names, write_report
+from summarize.views.report_files import write_page
+from summarize.views.report_pages import PAGE_SIZE, index_page
 
 from .browser import TIMEOUT_MS, Chromium, find_chromium, missing_browser, parse, url
 from .report_support import summarize_seeds, timeline_for, unmerged_timeline
@@ -112,7 +112,7 @@ def test_an_index_of_10000_articles_renders_one_page_and_pages_through(chromium:
     index = tmp_path / "index.html"
     write_page(index, index_page(rows, page_names([r.id for r in rows if r.status == "done"]), source="out"))
     for asset in ("report.css", "report.js"):
-        write_page(tmp_path / asset, (Path(__file__).parent.parent / "summarize" / "static" / asset).read_text())
+        write_page(tmp_path / asset, (Path(__file__).parent.parent / "summarize" / "views" / "static" / asset).read_text())
     size = index.stat().st_size
     assert size < 2_500_000, f"{size:,} bytes: {size / len(rows):.0f} per article"
 

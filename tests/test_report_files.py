@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from summarize.cli import main
-from summarize.report import write_report
-from summarize.report_files import MANIFEST_NAME
+from summarize.views.report import write_report
+from summarize.views.report_files import MANIFEST_NAME
 
 from .report_support import summarize_seeds, unmerged_timeline
 
@@ -101,7 +101,7 @@ def test_pages_of_a_report_cut_short_are_still_known_and_removed_later(
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:  # the index is written last: every article page is on disk by then
-        patch.setattr("summarize.report_pages.index_page", interrupted)
+        patch.setattr("summarize.views.report_pages.index_page", interrupted)
         with pytest.raises(KeyboardInterrupt):
             write_report(out, site, timeline=unmerged_timeline(docs))
     gone = docs[0]["article"]["id"]

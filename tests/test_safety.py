@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from summarize import InvalidOutputError, Summarizer, article_from_text
-from summarize.faults import FaultPlan, article_of
-from summarize.loopback import LoopbackServer, Reply, minimal_answer
+from summarize.testing.faults import FaultPlan, article_of
+from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, write_synthetic_articles
 from .leaks import leaks

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from summarize import ArticleSummary, MatchKind, Summarizer, load_article, model_schema
-from summarize.schema import Event, GroundingContext, Quote, TimeRef
+from summarize.core.schema import Event, GroundingContext, Quote, TimeRef
 
 from .conftest import SEEDS, accepted_answer
 
@@ -187,9 +187,9 @@ SCHEMA_FINGERPRINTS = {
 
 
 def test_the_schema_sent_matches_the_fingerprint_of_its_version() -> None:
-    from summarize.authoring import ScriptedTransport
-    from summarize.fixtures import canonical_json
-    from summarize.schema import SCHEMA_VERSION
+    from summarize.core.schema import SCHEMA_VERSION
+    from summarize.replay.fixtures import canonical_json
+    from summarize.runs.authoring import ScriptedTransport
 
     sent = {}
     for mode in ("json_schema", "tools"):
@@ -203,7 +203,7 @@ def test_the_schema_sent_matches_the_fingerprint_of_its_version() -> None:
     assert sent["json_schema"] == sent["tools"] == model_schema()
     fingerprint = hashlib.sha256(canonical_json(sent["json_schema"]).encode("utf-8")).hexdigest()
     assert fingerprint == SCHEMA_FINGERPRINTS.get(SCHEMA_VERSION), (
-        f"The JSON schema models see changed (fingerprint {fingerprint}) but summarize.schema.SCHEMA_VERSION is still "
+        f"The JSON schema models see changed (fingerprint {fingerprint}) but summarize.core.schema.SCHEMA_VERSION is still "
         f"{SCHEMA_VERSION}. Bump SCHEMA_VERSION to {SCHEMA_VERSION + 1}, add {SCHEMA_VERSION + 1}: \"{fingerprint}\" "
         "to SCHEMA_FINGERPRINTS in tests/test_schema.py, and rekey the fixtures (`summarize fixtures rekey seeds/`)."
         if SCHEMA_VERSION in SCHEMA_FINGERPRINTS else

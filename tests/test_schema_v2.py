@@ -12,12 +12,12 @@ import pytest
 from pydantic import ValidationError
 
 from summarize import ArticleSummary, Summarizer, load_article, model_schema
-from summarize.articles import iter_articles
-from summarize.authoring import ScriptedTransport
-from summarize.document import read_document
-from summarize.loopback import LoopbackServer
-from summarize.report import write_report
-from summarize.schema import GroundingContext, KeyPoint
+from summarize.core.articles import iter_articles
+from summarize.core.document import read_document
+from summarize.core.schema import GroundingContext, KeyPoint
+from summarize.runs.authoring import ScriptedTransport
+from summarize.testing.loopback import LoopbackServer
+from summarize.views.report import write_report
 
 from .browser import parse
 from .conftest import FAKE_KEY, SEEDS, accepted_answer

@@ -20,11 +20,11 @@ import pytest
 
 from summarize import Summarizer
 from summarize.cli import main
-from summarize.client import Usage
-from summarize.faults import article_of
-from summarize.loopback import LoopbackServer, Reply, minimal_answer
-from summarize.redaction import Secrets, clip, redact
-from summarize.translate import translate
+from summarize.core.client import Usage
+from summarize.core.translate import translate
+from summarize.http.redaction import Secrets, clip, redact
+from summarize.testing.faults import article_of
+from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, write_synthetic_articles
 from .leaks import PIECE, leaks
@@ -100,7 +100,7 @@ def _echoing(body: dict[str, Any]) -> Reply:
     if len(body["messages"]) <= 2:
         answer["quotes"] = [{"text": "words the article never had", "speaker": "a spokesperson", "speaker_role": None,
                              "kind": "direct", "cue": "said"}]
-    from summarize.authoring import completion_body
+    from summarize.runs.authoring import completion_body
 
     return Reply(200, {**completion_body(answer, body), "debug": "auth={Authorization}"}, echo=True)
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from summarize import Summarizer
-from summarize.faults import EXPECTED, FaultPlan, article_of
-from summarize.ledger import LEDGER_NAME
-from summarize.loopback import LoopbackServer
+from summarize.runs.ledger import LEDGER_NAME
+from summarize.testing.faults import EXPECTED, FaultPlan, article_of
+from summarize.testing.loopback import LoopbackServer
 
 from .conftest import FAKE_KEY, files_containing, write_synthetic_articles
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from summarize import Article, ArticleError, ConfigurationError, Summarizer, load_article
-from summarize.loopback import LoopbackServer, minimal_answer
+from summarize.testing.loopback import LoopbackServer, minimal_answer
 
 from .conftest import FAKE_KEY, SEEDS
 

@@ -12,9 +12,9 @@ import pytest
 from summarize import Summarizer, build_timeline, load_documents, timeline_markdown
 from summarize.cli import main
 from summarize.errors import ArticleError
-from summarize.linking import name_key
-from summarize.markdown import date_heading
-from summarize.timeline import FORMAT, SkippedFile
+from summarize.views.linking import name_key
+from summarize.views.markdown import date_heading
+from summarize.views.timeline import FORMAT, SkippedFile
 
 from .conftest import FIXTURES, ROOT
 
@@ -112,7 +112,7 @@ def test_a_story_told_by_many_articles_sums_up_its_matches_and_a_small_one_lists
 
 
 def test_only_entries_of_a_compatible_date_are_compared(monkeypatch: pytest.MonkeyPatch) -> None:
-    from summarize import timeline as module
+    from summarize.views import timeline as module
 
     assert module._compatible_dates((2024, 3, 1)) == [(2024,), (2024, 3), (2024, 3, 1), (2024, 2, 29), (2024, 3, 2)]
     assert (2025, 1, 1) in module._compatible_dates((2024, 12, 31))

@@ -7,11 +7,11 @@ import json
 import httpx
 import pytest
 
-from summarize.authoring import completion_body
+from summarize.core.limits import check_length
 from summarize.errors import ArticleTooLongError
-from summarize.limits import check_length
-from summarize.network import _estimate_tokens
-from summarize.tokens import estimate_tokens
+from summarize.http.network import _estimate_tokens
+from summarize.runs.authoring import completion_body
+from summarize.text.tokens import estimate_tokens
 
 
 @pytest.mark.parametrize("length", [0, 1, 3, 4, 401, 4000])

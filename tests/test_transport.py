@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from summarize import Summarizer
-from summarize.authoring import completion_body
-from summarize.loopback import LoopbackServer, Reply, minimal_answer
+from summarize.runs.authoring import completion_body
+from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, SEEDS, accepted_answer
 
@@ -125,7 +125,7 @@ def test_a_summarizer_never_closed_leaves_no_warnings_at_exit() -> None:
 import asyncio, sys
 sys.path.insert(0, {str(ROOT)!r})
 from summarize import Summarizer
-from summarize.loopback import LoopbackServer, minimal_answer
+from summarize.testing.loopback import LoopbackServer, minimal_answer
 with LoopbackServer(responder=minimal_answer) as server:
     s = Summarizer(base_url=server.url, api_key={FAKE_KEY!r}, mode="live")
     text = {TEXT!r}

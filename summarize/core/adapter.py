@@ -1,0 +1,120 @@
+"""The adapter between this library and the openai SDK: what a request carries in each output mode, and
+how an answer is read back into an :class:`~summarize.core.schema.ArticleSummary`. Pure apart from pydantic.
+
+Terms:
+
+- **output mode**: how the model is asked for structure. ``json_schema`` (``response_format`` with the
+  strict schema), ``tools`` (one strict function the model must call), ``json`` (``response_format``
+  ``json_object``; the schema travels in the prompt) and ``md_json`` (no request field; the schema in the
+  prompt and the answer in a fenced ```` ```json ```` block).
+- **request fields**: the body fields an output mode adds to every request (:func:`request_fields`).
+  They are this library's words, whole, so that no dependency's version changes a request (its fixture
+  key depends on every byte).
+- **answer text**: the JSON the model answered with: the message content, the first tool call's
+  arguments, or the last fenced block of the content (:func:`answer_text`).
+
+Why not instructor (which this module replaced; it was the only one to use it). Once this library built
+the messages, the ``response_format``/``tools`` fields, the reasks and their wording itself (each of them
+part of the fixture key), all that instructor still did was "read the answer text for the mode, then
+``model_validate_json``", and it did that at a cost: instructor 1.17 walks the whole response model
+(every nested class and its MRO) several times per call to refuse async validators, builds a wrapper
+class per call unless given a ``ResponseSchema``, and renders messages as Jinja templates when given a
+validation context. Working around that took a process-wide patch of ``instructor.v2`` internals. Reading
+the answer here is a dozen lines, needs no patch, and is measured by ``python -m bench adapter`` (per
+article CPU of a seed replay, before and after, side by side). The grounding context reaches the
+validators through :data:`summarize.core.schema.GROUNDING`, a context variable, as before.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from summarize.core.schema import ArticleSummary, _cached_schema
+
+__all__ = ["OUTPUT_MODES", "answer_text", "parse_answer", "request_arguments", "request_fields"]
+
+OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
+
+# A fenced block, optionally tagged json; the last one wins (the model's answer comes after anything it
+# quotes from the prompt, as in instructor's extraction).
+_FENCED = re.compile(r"```[ \t]*(?:json)?[ \t]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8)
+def request_fields(output_mode: str) -> dict[str, Any]:
+    """The body fields that carry ``output_mode`` (and the schema, in the modes that send it as a field).
+
+    Only serialized, never mutated, by the caller and openai: cached, as the schema is.
+    """
+    schema = _cached_schema(ArticleSummary)
+    strict_format = {"type": "json_schema", "json_schema": {"name": "ArticleSummary", "strict": True, "schema": schema}}
+    strict_tool = {"type": "function", "function": {"name": "ArticleSummary", "description": schema.get("description", ""),
+                                                    "parameters": schema, "strict": True}}
+    tool_choice = {"type": "function", "function": {"name": "ArticleSummary"}}
+    table: dict[str, dict[str, Any]] = {
+        "json_schema": {"response_format": strict_format},
+        "tools": {"tools": [strict_tool], "tool_choice": tool_choice},
+        "json": {"response_format": {"type": "json_object"}},
+        "md_json": {},
+    }
+    return table[output_mode]
+
+
+def request_arguments(*, model: str, output_mode: str, conversation: list[dict[str, Any]], headers: dict[str, str],
+                      temperature: float | None, max_tokens: int | None) -> dict[str, Any]:
+    """The arguments of openai's ``chat.completions.create`` for one attempt.
+
+    The messages and the mode's fields travel in ``extra_body``, which openai sends as they are: its
+    argument transformation would walk the whole schema and try each message type of a union on every
+    message (about 0.4 ms per request) while changing nothing (``tests/test_transport.py`` checks the JSON
+    sent). ``messages=[]`` only satisfies the signature; ``extra_body`` replaces it.
+    """
+    arguments: dict[str, Any] = {
+        "model": model,
+        "messages": [],
+        "extra_body": {**request_fields(output_mode), "messages": conversation},
+        "extra_headers": headers,
+    }
+    if temperature is not None:
+        arguments["temperature"] = temperature
+    if max_tokens is not None:
+        arguments["max_tokens"] = max_tokens
+    return arguments
+
+
+def answer_text(completion: Any, output_mode: str) -> str:
+    """The JSON text of the first choice of ``completion`` in ``output_mode`` (see the module docstring).
+
+    An answer without what the mode expects (no tool call, no content) is the empty string, which fails
+    validation as unreadable JSON and is reasked like any other invalid answer.
+    """
+    message = completion.choices[0].message
+    if output_mode == "tools":
+        calls = getattr(message, "tool_calls", None) or []
+        arguments = calls[0].function.arguments if calls else None
+        return arguments if isinstance(arguments, str) else ""
+    content: str = message.content or ""
+    if output_mode == "md_json":
+        return _fenced_json(content)
+    return content
+
+
+def _fenced_json(content: str) -> str:
+    """The last fenced block of ``content``; without a fence, from its first ``{`` to its last ``}``."""
+    blocks = _FENCED.findall(content)
+    if blocks:
+        return str(blocks[-1]).strip()
+    start, end = content.find("{"), content.rfind("}")
+    return content[start:end + 1] if 0 <= start < end else content
+
+
+def parse_answer(completion: Any, output_mode: str) -> ArticleSummary:
+    """The validated summary ``completion`` answers with; raises pydantic's ``ValidationError`` (whose
+    problems the reask names) when the answer is not valid JSON of the schema or fails a validator.
+
+    The caller has checked the completion (:func:`summarize.core.client._check_completion`): it has a choice,
+    and no refusal or truncation.
+    """
+    return ArticleSummary.model_validate_json(answer_text(completion, output_mode))

@@ -1,0 +1,285 @@
+"""The model client: sends one article's attempts through the openai SDK and returns a validated summary.
+
+Terms:
+
+- **attempt**: one HTTP request for one article. The first attempt and each reask are attempts; every
+  one is counted, with its tokens, whether it succeeds or not.
+- **reask**: after an answer fails validation (bad JSON, schema, ungrounded quotes), the answer is sent
+  back with the validation messages and the model is asked again, up to ``max_reasks`` times. This
+  module runs that loop and words the messages itself (:mod:`summarize.core.reask`): a reask is part of a
+  request, hence of its fixture key, so its text may not depend on a dependency's version (pydantic's own
+  rendering of an error names its minor version in a documentation URL). Only the prompt and the latest
+  failed answer are sent, so reasks do not grow without bound.
+- **conversation**: the messages the next attempt sends, built here in every output mode and sent as
+  they are (``extra_body``, :func:`summarize.core.adapter.request_arguments`).
+- **completion check**: before an answer is read (:func:`summarize.core.adapter.parse_answer`),
+  :func:`_check_completion` turns a refusal, a content-filter stop, a truncated answer or an empty choice
+  list into the matching typed error, so none of them is mistaken for a validation problem and reasked.
+
+The adapter (:mod:`summarize.core.adapter`) says what a request carries per output mode and reads the answer;
+instructor is not used (its module docstring says why). Every exception from openai, pydantic or httpx is
+translated into :mod:`summarize.errors` as it leaves this module (:mod:`summarize.core.translate`), with the
+credentials redacted (:mod:`summarize.http.redaction`): the client's :class:`~summarize.http.redaction.Secrets` (key,
+base URL and proxy credentials) are handed to the transport that receives answers, to the fixture store
+and to error translation. The openai SDK's own retries are off (``max_retries=0``) so that retries never
+stack: transient failures are retried once, below the fixture layer, by
+:class:`summarize.http.network.RetryTransport`, and a 429 (rate limited) waits there, within
+``rate_limit_wait``, without using up retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+
+from summarize.core.adapter import parse_answer, request_arguments
+from summarize.core.config import Settings
+from summarize.core.limits import check_length, larger_output_budget
+from summarize.core.reask import reask_messages, validation_problems, with_schema_instruction
+from summarize.core.schema import GROUNDING, SCHEMA_VERSION, ArticleSummary, GroundingContext, _cached_schema
+from summarize.core.translate import causes, translate
+from summarize.core.usage import Usage
+from summarize.errors import (
+    ProviderError,
+    RefusalError,
+    ReplayMissError,
+    TruncatedOutputError,
+)
+from summarize.http.network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
+from summarize.http.redaction import RedactingTransport, Secrets, clip, redact_logs
+from summarize.replay.fixtures import PROVENANCE, UNRECORDED, FixtureTransport, label_headers
+
+__all__ = ["ModelClient", "Usage"]
+
+_NO_KEY = "no-key-configured"  # the openai client insists on a key even where none is needed
+
+
+def _check_completion(completion: Any) -> None:
+    """Turn a refusal, a truncation or an empty answer into its typed error (see the module docstring)."""
+    choices = getattr(completion, "choices", None)
+    if not choices:
+        raise ProviderError("The server returned no choices; it may not support this request. Try another output mode.")
+    choice = choices[0]
+    message = getattr(choice, "message", None)
+    refusal = getattr(message, "refusal", None)
+    if refusal:
+        raise RefusalError(f"The model refused: {refusal}")
+    reason = getattr(choice, "finish_reason", None)
+    if reason == "content_filter":
+        raise RefusalError("The provider's content filter stopped the answer.")
+    if reason == "length":
+        raise TruncatedOutputError(
+            "The answer was cut off at the output-token limit before it was complete. "
+            "Raise max_tokens, or use a model with a larger output limit."
+        )
+
+
+@dataclass
+class _Call:
+    """One article's attempts: what they send next and what they cost.
+
+    ``prompt`` is the prompt's messages as sent (with the schema instruction in the JSON modes);
+    ``conversation`` what the next attempt sends: the prompt, then after a failed answer that answer and
+    its problems (see the module docstring).
+    """
+
+    article_id: str
+    prompt_id: str
+    usage: Usage
+    secrets: Secrets
+    content: str | None = None
+    prompt: list[dict[str, Any]] = field(default_factory=list)
+    conversation: list[dict[str, Any]] = field(default_factory=list)
+    reasks: int = 0
+    grown: bool = False  # the output budget was already raised once after a truncation
+    max_tokens: int | None = None  # the output budget of the next attempt
+
+    def next_labels(self) -> dict[str, str]:
+        return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1, content=self.content,
+                             schema=SCHEMA_VERSION)
+
+    def failed(self, exc: Exception) -> None:
+        """A request that failed for good (its retries spent) is still an attempt; a replay miss sent nothing."""
+        if not any(isinstance(c, ReplayMissError) for c in causes(exc)):
+            self.usage.attempts += 1
+
+    def checked(self, raw: Any) -> Any:
+        try:
+            completion = raw.parse()
+        except Exception as exc:  # a 200 whose body is not a completion: count the attempt, never reask it
+            self.usage.attempts += 1
+            raise ProviderError(
+                f"The server answered with a body that is not a chat completion ({type(exc).__name__}: "
+                f"{clip(raw.http_response.text, 120, self.secrets)!r}). Check the base URL; if it points at a proxy, "
+                "check the proxy."
+            ) from exc
+        self.usage.add(completion, replayed=raw.headers.get("x-summarize-replayed") == "1",
+                       provenance=raw.http_response.extensions.get(PROVENANCE))
+        unrecorded = raw.http_response.extensions.get(UNRECORDED)
+        if unrecorded is not None:
+            self.usage.warnings.append({"kind": unrecorded.kind, "message": str(unrecorded)})
+        _check_completion(completion)
+        return completion
+
+
+class ModelClient:
+    """Sends an article's messages to the model through openai and returns a validated, grounded summary."""
+
+    def __init__(self, settings: Settings, transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None) -> None:
+        self.settings = settings
+        self._inner = transport
+        self._sync: Any = None
+        self._async: Any = None
+        self._async_loop: asyncio.AbstractEventLoop | None = None
+        self._transports: list[FixtureTransport] = []
+        #: Shared by every request this client sends: rate budgets and the pause a 429 imposes.
+        self.limiter = RateLimiter(settings.rpm, settings.tpm)
+        #: The credentials of this configuration, removed from every answer, fixture, message and log record.
+        self.secrets = Secrets.configured(settings.api_key, settings.base_url)
+        #: What recorded fixtures say of their origin; None means "recorded from the server".
+        self.provenance: dict[str, Any] | None = None
+        #: Whether an answer that cannot be recorded fails the call (the authoring tools) or is only reported.
+        self.must_record = False
+
+    @property
+    def recorded(self) -> list[Path]:
+        """The fixture files this client has written."""
+        return [p for t in self._transports for p in t.recorded]  # at most the latest 10,000 per transport
+
+    # -- construction ---------------------------------------------------------------------------
+    def _transport(self) -> FixtureTransport:
+        s = self.settings
+        policy = RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff,
+                             rate_limit_wait=s.rate_limit_wait)
+        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy)
+        transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
+                                     provenance=self.provenance, secrets=self.secrets, must_record=self.must_record)
+        self._transports.append(transport)
+        return transport
+
+    def _openai(self, is_async: bool) -> Any:
+        import openai
+
+        redact_logs(self.secrets)
+        s = self.settings
+        options: dict[str, Any] = {"api_key": s.api_key or _NO_KEY, "base_url": s.base_url, "max_retries": 0,
+                                   "timeout": s.timeout}
+        # openai 3 takes httpx clients as well as httpx2 ones, but its annotations name only httpx2's: hence Any.
+        http: Any
+        if is_async:
+            http = httpx.AsyncClient(transport=self._transport())
+            return openai.AsyncOpenAI(http_client=http, **options)
+        http = httpx.Client(transport=self._transport())
+        return openai.OpenAI(http_client=http, **options)
+
+    def _arguments(self, call: _Call) -> dict[str, Any]:
+        """openai's create() arguments for the next attempt of ``call``."""
+        s = self.settings
+        return request_arguments(model=s.model, output_mode=s.output_mode, conversation=call.conversation,
+                                 headers=call.next_labels(), temperature=s.temperature, max_tokens=call.max_tokens)
+
+    # -- the two entry points -------------------------------------------------------------------
+    def summarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
+                  prompt_id: str, content: str | None = None) -> tuple[ArticleSummary, Usage]:
+        """One article's summary, validated and grounded against ``context``, and what it cost.
+
+        ``content`` (the article's content hash) labels the fixtures recorded, so that the article's other
+        names find them. Raises a :class:`~summarize.errors.SummarizeError` whose ``usage`` says what the
+        failed article cost; an article too long for the model's context is refused before it is sent.
+        """
+        if self._sync is None:
+            self._sync = self._openai(is_async=False)
+        with self._article(messages, context, article_id, prompt_id, content) as call:
+            while True:
+                try:
+                    raw = self._sync.chat.completions.with_raw_response.create(**self._arguments(call))
+                except Exception as exc:
+                    call.failed(exc)
+                    raise
+                if (result := self._read(call, raw)) is not None:
+                    return result, call.usage
+
+    async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
+                         prompt_id: str, content: str | None = None) -> tuple[ArticleSummary, Usage]:
+        """Async :meth:`summarize`."""
+        loop = asyncio.get_running_loop()
+        if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one event loop
+            self._async, self._async_loop = self._openai(is_async=True), loop
+        with self._article(messages, context, article_id, prompt_id, content) as call:
+            while True:
+                try:
+                    raw = await self._async.chat.completions.with_raw_response.create(**self._arguments(call))
+                except Exception as exc:
+                    call.failed(exc)
+                    raise
+                if (result := self._read(call, raw)) is not None:
+                    return result, call.usage
+
+    @contextlib.contextmanager
+    def _article(self, messages: list[dict[str, str]], context: GroundingContext, article_id: str,
+                 prompt_id: str, content: str | None) -> Iterator[_Call]:
+        """One article's call state: the length check, usage, retry log, grounding; errors translated."""
+        s = self.settings
+        prompt = with_schema_instruction(messages, s.output_mode, _cached_schema(ArticleSummary))
+        check_length(sum(len(m.get("content") or "") for m in prompt), article_id=article_id, model=s.model,
+                     max_tokens=s.max_tokens, context_window=s.context_window)
+        usage = Usage()
+        retried: list[str] = []
+        call = _Call(article_id, prompt_id, usage, self.secrets, content=content, prompt=prompt, conversation=prompt,
+                     max_tokens=s.max_tokens)
+        # The grounding context reaches the validators through a context variable (pydantic's validation
+        # context would have to be threaded through every nested model's validators).
+        tokens = RETRY_LOG.set(retried), GROUNDING.set(context)
+        try:
+            yield call
+        except Exception as exc:
+            error = translate(exc, article_id, usage, secrets=self.secrets)
+            error.usage = usage
+            raise error from exc
+        finally:
+            usage.retries = len(retried)
+            RETRY_LOG.reset(tokens[0])
+            GROUNDING.reset(tokens[1])
+
+    def _read(self, call: _Call, raw: Any) -> ArticleSummary | None:
+        """The summary of one attempt's answer, or None when a next attempt is due: a reask after an answer
+        that failed validation (while the budget lasts), or a fresh conversation with a larger output budget,
+        once, after a truncation. Raises what is final."""
+        try:
+            completion = call.checked(raw)
+        except TruncatedOutputError:
+            budget = None if call.grown else larger_output_budget(self.settings.model, call.max_tokens)
+            if budget is None:
+                raise
+            # A fresh conversation, with the larger budget and the whole reask budget.
+            call.grown, call.reasks, call.conversation, call.max_tokens = True, 0, call.prompt, budget
+            return None
+        try:
+            return parse_answer(completion, self.settings.output_mode)
+        except (ValidationError, json.JSONDecodeError) as exc:
+            if call.reasks >= self.settings.max_reasks:
+                raise
+            call.reasks += 1
+            call.conversation = [*call.prompt, *reask_messages(completion, validation_problems(exc))]
+            return None
+
+    def close(self) -> None:
+        """Close the synchronous HTTP connections."""
+        if self._sync is not None:
+            self._sync.close()
+            self._sync = None
+
+    async def aclose(self) -> None:
+        """Close the asynchronous HTTP connections (and the synchronous ones)."""
+        self.close()
+        if self._async is not None:
+            await self._async.close()
+            self._async = self._async_loop = None
