@@ -102,7 +102,7 @@ def _parse_figures(rounds: int) -> tuple[float, float]:
     from summarize import load_article
     from summarize.core.adapter import parse_answer
     from summarize.core.schema import GROUNDING, ArticleSummary, GroundingContext
-    from summarize.replay.fixtures import restored
+    from summarize.replay.store import restored
 
     index = [json.loads(line) for line in (ROOT / "fixtures" / "index.jsonl").read_text(encoding="utf-8").splitlines()]
     last = {}

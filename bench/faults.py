@@ -17,7 +17,7 @@ import tempfile
 from pathlib import Path
 
 from summarize import Summarizer, load_article
-from summarize.runs.ledger import Ledger
+from summarize.core.ledger import Ledger
 from summarize.testing.faults import EXPECTED, FaultPlan, article_of
 from summarize.testing.loopback import LoopbackServer, write_synthetic_articles
 

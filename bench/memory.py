@@ -16,8 +16,8 @@ import tempfile
 from pathlib import Path
 
 from summarize import Summarizer, load_article
-from summarize.replay.fixtures import FixtureStore, readable, request_key
-from summarize.runs.authoring import completion_body
+from summarize.core.adapter import completion_body
+from summarize.replay.store import FixtureStore, readable, request_key
 from summarize.testing.loopback import minimal_answer, write_synthetic_articles
 from summarize.text.files import write_json_atomic
 
@@ -33,7 +33,7 @@ def _fixtures(root: Path, paths: list[Path]) -> Path:
         s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="record", fixtures=fx)
         s.run(paths[0])
     [(_, template)] = FixtureStore(fx).for_article(paths[0].stem)
-    from summarize.replay.fixtures import restored
+    from summarize.replay.store import restored
 
     body = restored(template["request"]["body"])
     prompt = s.prompt

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from summarize import Summarizer
-from summarize.runs.ledger import Ledger
+from summarize.core.ledger import Ledger
 from summarize.testing.loopback import write_synthetic_articles
 
 from .common import FAKE_KEY, Figure, timed

@@ -76,7 +76,7 @@ def main(quick: bool = False) -> list[Figure]:
 
 
 def _fixture(folder: Path, article_id: str) -> dict:
-    from summarize.replay.fixtures import restored
+    from summarize.replay.store import restored
 
     [path] = list((folder / article_id).glob("*.json"))
     return restored(json.loads(path.read_text(encoding="utf-8"))["response"]["body"])

@@ -43,7 +43,7 @@ MOVED: dict[str, str] = {
     "grounding": "text.grounding",
     "htmltext": "text.htmltext",
     "idpath": "text.idpath",
-    "ledger": "runs.ledger",
+    "ledger": "core.ledger",
     "limits": "core.limits",
     "linking": "views.linking",
     "loopback": "testing.loopback",
@@ -96,7 +96,7 @@ class _Finder:
         package, _, name = fullname.rpartition(".")
         if package != __package__ or name not in MOVED:
             return None
-        return importlib.machinery.ModuleSpec(fullname, self)
+        return importlib.machinery.ModuleSpec(fullname, self)  # type: ignore[arg-type]  # a Loader by protocol
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> types.ModuleType:
         new = f"{__package__}.{MOVED[spec.name.rpartition('.')[2]]}"

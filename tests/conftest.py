@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from summarize.replay.fixtures import FixtureStore, restored
+from summarize.replay.store import FixtureStore, restored
 from summarize.testing.loopback import write_synthetic_articles  # noqa: F401 - re-exported for tests
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from summarize import ArticleTooLongError, Summarizer, load_article
+from summarize.core.ledger import LEDGER_NAME
 from summarize.replay.fixtures import INDEX_NAME
-from summarize.runs.ledger import LEDGER_NAME
 from summarize.testing.faults import article_of
 from summarize.testing.loopback import LoopbackServer, minimal_answer
 

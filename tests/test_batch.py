@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from summarize import Summarizer
-from summarize.runs.authoring import completion_body
-from summarize.runs.ledger import LEDGER_NAME, estimate_cost
+from summarize.core.adapter import completion_body
+from summarize.core.ledger import LEDGER_NAME, estimate_cost
 from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, files_containing, write_synthetic_articles

@@ -11,10 +11,10 @@ import pytest
 from pydantic import BaseModel, ValidationError, field_validator
 
 from summarize import ReplayMissError, Summarizer, load_article, load_prompt, model_schema
+from summarize.core.ledger import LEDGER_NAME
 from summarize.core.reask import REASK_INTRO, validation_problems, with_schema_instruction
 from summarize.replay.fixtures import FixtureStore
 from summarize.runs.authoring import ScriptedTransport
-from summarize.runs.ledger import LEDGER_NAME
 from summarize.testing.loopback import LoopbackServer
 
 from .conftest import FAKE_KEY, FIXTURES, SEEDS, accepted_answer

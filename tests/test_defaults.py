@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 
 from summarize import Summarizer
-from summarize.core import defaults
 from summarize.cli import _parser
+from summarize.core import defaults
 from summarize.core.config import Settings
 from summarize.evaluation.evaluate import evaluate
 from summarize.runs.folder import arun_folder

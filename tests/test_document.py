@@ -135,7 +135,7 @@ def test_resume_makes_an_article_again_when_its_document_is_damaged(tmp_path: Pa
 
 def test_the_ledger_and_the_document_write_one_usage_record(seed_docs: tuple[Path, dict[str, dict[str, Any]]]) -> None:
     """One usage record: the same counters, in the same order, in the ledger line and the run block."""
-    from summarize.runs.ledger import Ledger
+    from summarize.core.ledger import Ledger
 
     out, docs = seed_docs
     entries = Ledger(out).last_entries()

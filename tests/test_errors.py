@@ -22,7 +22,7 @@ from summarize import (
     Summarizer,
     TruncatedOutputError,
 )
-from summarize.runs.authoring import completion_body
+from summarize.core.adapter import completion_body
 from summarize.testing.loopback import LoopbackServer, Reply
 
 from .conftest import FAKE_KEY, SEEDS, accepted_answer

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 
 from summarize import Article, ArticleError, FixtureStore, ReplayMissError, Summarizer, article_from_text
 from summarize.core.articles import iter_articles
+from summarize.core.ledger import LEDGER_NAME
 from summarize.replay.fixtures import INDEX_NAME
 from summarize.runs.authoring import rekey_fixtures
-from summarize.runs.ledger import LEDGER_NAME
 from summarize.runs.outfolder import LOCK_NAME
 from summarize.testing.loopback import LoopbackServer, minimal_answer
 from summarize.text.idpath import MAX_COMPONENT_BYTES, IdPathError, id_filename, id_path

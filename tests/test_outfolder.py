@@ -20,9 +20,9 @@ from typing import Any
 import pytest
 
 from summarize import ConfigurationError, OutputError, RunLockedError, Summarizer
+from summarize.core.ledger import LEDGER_NAME
 from summarize.runs.authoring import author_fixtures
 from summarize.runs.folder import FAILURES_KEPT
-from summarize.runs.ledger import LEDGER_NAME
 from summarize.runs.outfolder import LOCK_NAME
 from summarize.testing.loopback import LoopbackServer, minimal_answer
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from summarize import ConfigurationError, QuotaExceededError, RateLimitedError, SummarizeError, Summarizer
-from summarize.runs.ledger import LEDGER_NAME
+from summarize.core.ledger import LEDGER_NAME
 from summarize.testing.faults import FaultPlan
 from summarize.testing.loopback import LoopbackServer, Reply
 

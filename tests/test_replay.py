@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from summarize import ReplayMissError, Summarizer, load_article, load_prompt
 from summarize.core.prompting import PromptTemplate
 from summarize.core.reask import REASK_INTRO
-from summarize.replay.fixtures import _STYLES, FORMAT, FixtureStore, readable, request_key, restored
+from summarize.replay.store import _STYLES, FORMAT, FixtureStore, readable, request_key, restored
 from summarize.testing.loopback import LoopbackServer
 
 from .conftest import FAKE_KEY, FIXTURES, ROOT, SEEDS, accepted_answer, files_containing

@@ -188,7 +188,7 @@ SCHEMA_FINGERPRINTS = {
 
 def test_the_schema_sent_matches_the_fingerprint_of_its_version() -> None:
     from summarize.core.schema import SCHEMA_VERSION
-    from summarize.replay.fixtures import canonical_json
+    from summarize.replay.store import canonical_json
     from summarize.runs.authoring import ScriptedTransport
 
     sent = {}

@@ -100,7 +100,7 @@ def _echoing(body: dict[str, Any]) -> Reply:
     if len(body["messages"]) <= 2:
         answer["quotes"] = [{"text": "words the article never had", "speaker": "a spokesperson", "speaker_role": None,
                              "kind": "direct", "cue": "said"}]
-    from summarize.runs.authoring import completion_body
+    from summarize.core.adapter import completion_body
 
     return Reply(200, {**completion_body(answer, body), "debug": "auth={Authorization}"}, echo=True)
 

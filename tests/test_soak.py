@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from summarize import Summarizer
-from summarize.runs.ledger import LEDGER_NAME
+from summarize.core.ledger import LEDGER_NAME
 from summarize.testing.faults import EXPECTED, FaultPlan, article_of
 from summarize.testing.loopback import LoopbackServer
 

@@ -7,10 +7,10 @@ import json
 import httpx
 import pytest
 
+from summarize.core.adapter import completion_body
 from summarize.core.limits import check_length
 from summarize.errors import ArticleTooLongError
 from summarize.http.network import _estimate_tokens
-from summarize.runs.authoring import completion_body
 from summarize.text.tokens import estimate_tokens
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from summarize import Summarizer
-from summarize.runs.authoring import completion_body
+from summarize.core.adapter import completion_body
 from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer
 
 from .conftest import FAKE_KEY, ROOT, SEEDS, accepted_answer

@@ -12,6 +12,8 @@ Terms:
   key depends on every byte).
 - **answer text**: the JSON the model answered with: the message content, the first tool call's
   arguments, or the last fenced block of the content (:func:`answer_text`).
+- **completion body**: the other direction, an answer wrapped as a server would send it in each mode
+  (:func:`completion_body`), for authored fixtures, the loopback server and fault plans.
 
 Why not instructor (which this module replaced; it was the only one to use it). Once this library built
 the messages, the ``response_format``/``tools`` fields, the reasks and their wording itself (each of them
@@ -28,12 +30,14 @@ validators through :data:`summarize.core.schema.GROUNDING`, a context variable, 
 from __future__ import annotations
 
 import functools
+import json
 import re
 from typing import Any
 
 from summarize.core.schema import ArticleSummary, _cached_schema
+from summarize.text.tokens import estimate_tokens
 
-__all__ = ["OUTPUT_MODES", "answer_text", "parse_answer", "request_arguments", "request_fields"]
+__all__ = ["OUTPUT_MODES", "answer_text", "completion_body", "parse_answer", "request_arguments", "request_fields"]
 
 OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
 
@@ -118,3 +122,25 @@ def parse_answer(completion: Any, output_mode: str) -> ArticleSummary:
     and no refusal or truncation.
     """
     return ArticleSummary.model_validate_json(answer_text(completion, output_mode))
+
+
+def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, finish_reason: str = "stop") -> dict[str, Any]:
+    """An OpenAI chat completion carrying ``answer``, shaped for the request's output mode."""
+    content = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
+    tools = request.get("tools")
+    if tools:
+        message: dict[str, Any] = {
+            "role": "assistant", "content": None, "refusal": None,
+            "tool_calls": [{"id": "call_authored", "type": "function",
+                            "function": {"name": tools[0]["function"]["name"], "arguments": content}}],
+        }
+    else:
+        message = {"role": "assistant", "content": content, "refusal": None}
+    prompt_chars = sum(len(str(m.get("content") or "")) for m in request.get("messages", []))
+    prompt_tokens, completion_tokens = estimate_tokens(prompt_chars), estimate_tokens(content)
+    return {
+        "id": "chatcmpl-authored", "object": "chat.completion", "created": 0, "model": request.get("model"),
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
+        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
+                  "total_tokens": prompt_tokens + completion_tokens},
+    }

@@ -63,7 +63,7 @@ __all__ = ["ARTICLE_SUFFIXES", "MAX_FILE_BYTES", "Article", "ArticleWarning", "a
 
 #: File endings a folder run reads (a single file of any other name is read as text when named).
 ARTICLE_SUFFIXES = (".txt", ".md", ".html", ".htm", ".json", ".jsonl")
-#: The ledger :mod:`summarize.runs.ledger` writes: a folder holding one is an earlier run's output, never articles.
+#: The ledger :mod:`summarize.core.ledger` writes: a folder holding one is an earlier run's output, never articles.
 _LEDGER = "ledger.jsonl"
 #: Files ``summarize report`` writes into every site: such a folder's pages are summaries, not articles.
 _REPORT_FILES = ("index.html", "report.css", "report.js")

@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from summarize.errors import GoldFormatError
-from summarize.evaluation.gold import GoldArticle, GoldQuote
+from summarize.evaluation.goldmodel import GoldArticle, GoldQuote
 from summarize.text.grounding import quoted_regions
 
 __all__ = ["QUOTE_MARKS", "load_brat", "parse_brat"]

@@ -17,7 +17,7 @@ import hashlib
 from typing import Any
 
 from summarize.errors import ReplayMissError
-from summarize.replay.fixtures import (
+from summarize.replay.store import (
     FORMAT,
     HEADER_ARTICLE,
     HEADER_ATTEMPT,

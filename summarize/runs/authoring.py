@@ -35,37 +35,15 @@ from typing import Any
 
 import httpx
 
+from summarize.core.adapter import completion_body
 from summarize.core.defaults import fixtures_folder
 from summarize.core.pipeline import ArticleSummarizer, SummaryResult, as_article
 from summarize.errors import ConfigurationError, InvalidOutputError, SummarizeError
 from summarize.replay.fixtures import FixtureStore, Mode, restored
-from summarize.text.tokens import estimate_tokens
 
 __all__ = ["ScriptedTransport", "author_fixtures", "completion_body", "load_answers", "rekey_fixtures"]
 
 _AUTHORED_BASE_URL = "http://authored.invalid/v1"  # never contacted: the scripted transport answers
-
-
-def completion_body(answer: dict[str, Any] | str, request: dict[str, Any], *, finish_reason: str = "stop") -> dict[str, Any]:
-    """An OpenAI chat completion carrying ``answer``, shaped for the request's output mode."""
-    content = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False, separators=(",", ":"))
-    tools = request.get("tools")
-    if tools:
-        message: dict[str, Any] = {
-            "role": "assistant", "content": None, "refusal": None,
-            "tool_calls": [{"id": "call_authored", "type": "function",
-                            "function": {"name": tools[0]["function"]["name"], "arguments": content}}],
-        }
-    else:
-        message = {"role": "assistant", "content": content, "refusal": None}
-    prompt_chars = sum(len(str(m.get("content") or "")) for m in request.get("messages", []))
-    prompt_tokens, completion_tokens = estimate_tokens(prompt_chars), estimate_tokens(content)
-    return {
-        "id": "chatcmpl-authored", "object": "chat.completion", "created": 0, "model": request.get("model"),
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason, "logprobs": None}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    }
 
 
 class ScriptedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):

@@ -5,7 +5,7 @@ Terms:
 - **folder run**: summarizing every article under some sources (see :func:`summarize.core.articles.iter_articles`)
   into an output folder ``OUT``: one document per article at ``OUT/<article id>.json`` (the id made a
   path by :func:`summarize.text.idpath.id_path`), written
-  atomically as soon as it is done, and a line in the ledger (:mod:`summarize.runs.ledger`) per outcome.
+  atomically as soon as it is done, and a line in the ledger (:mod:`summarize.core.ledger`) per outcome.
 - **workers**: coroutines taking articles from a small queue that a producer fills while it walks the
   sources, so memory stays flat however many articles there are. ``concurrency`` bounds the requests
   in flight (the in-flight gate of :mod:`summarize.http.network`); twice as many articles are in progress,
@@ -45,9 +45,9 @@ from summarize.core import defaults
 from summarize.core.articles import Article, count_articles, iter_articles
 from summarize.core.bounds import COUNT
 from summarize.core.document import DOCUMENT_FORMAT, read_document
+from summarize.core.ledger import Ledger, estimate_cost, fingerprint
 from summarize.errors import ArticleError, ConfigurationError, DocumentError, OutputError, SummarizeError
 from summarize.http.network import IN_FLIGHT
-from summarize.runs.ledger import Ledger, estimate_cost, fingerprint
 from summarize.runs.outfolder import check_writable, locked
 from summarize.text.idpath import id_path
 

@@ -112,7 +112,7 @@ class FaultPlan:
         return reply
 
     def _reply(self, fault: str | None, body: dict[str, Any]) -> Reply:
-        from summarize.runs.authoring import completion_body
+        from summarize.core.adapter import completion_body
 
         answer = self.answer(body)
         if fault in ("500", "502", "503"):

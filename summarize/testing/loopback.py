@@ -158,7 +158,7 @@ class LoopbackServer:
         return f"http://127.0.0.1:{self.port}/v1"
 
     def _next(self, body: dict[str, Any]) -> Reply:
-        from summarize.runs.authoring import completion_body
+        from summarize.core.adapter import completion_body
 
         with self._lock:
             if self.responder is not None:

@@ -28,39 +28,22 @@ escaped everywhere: it is data, never markup.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from summarize.core.document import iter_documents
+from summarize.core.ledger import LEDGER_NAME, Ledger
 from summarize.errors import ConfigurationError, DocumentError
 from summarize.http.redaction import clip
-from summarize.runs.ledger import LEDGER_NAME, Ledger
 from summarize.text.idpath import IdPathError, id_filename
 from summarize.views.report_files import SiteFiles, WrittenSite
+from summarize.views.report_html import Row
 
 __all__ = ["Row", "WrittenSite", "load_rows", "page_names", "write_report"]
 
 #: Failure messages longer than this are cut in the index (the ledger keeps them whole).
 MESSAGE_LIMIT = 600
-
-
-@dataclass
-class Row:
-    """One article of the report: its document (when readable) and its last ledger line."""
-
-    id: str
-    status: str
-    title: str
-    published: str | None = None
-    quotes: int | None = None
-    events: int | None = None
-    entities: int | None = None
-    error: str | None = None
-    message: str | None = None
-    document: dict[str, Any] | None = field(default=None, repr=False)
-    ledger: dict[str, Any] | None = field(default=None, repr=False)
 
 
 def write_report(out_dir: str | Path, html_dir: str | Path, *, timeline: dict[str, Any] | None = None) -> WrittenSite:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from summarize.views.report_html import Links, answer_source, fragment, human_date, render, span_of
 
 if TYPE_CHECKING:
-    from summarize.views.report import Row
+    from summarize.views.report_html import Row
 
 __all__ = ["Mark", "Segment", "article_page", "highlight", "marks_of", "segments"]
 

@@ -1,6 +1,6 @@
 """Building blocks shared by the report's pages: the template environment, dates, spans and links.
 
-The pages are jinja2 templates in ``summarize/templates/`` (shipped in the wheel), rendered with
+The pages are jinja2 templates in ``summarize/views/templates/`` (shipped in the wheel), rendered with
 autoescaping: everything that comes from an article or a model is escaped as HTML text or attribute value,
 so hostile text stays text; carriage returns survive as ``&#13;`` and ``None`` renders as nothing. Data
 embedded in a ``<script>`` goes through :func:`json_for_script` (the ``script_json`` filter).
@@ -11,24 +11,39 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from summarize._version import __version__
 
-if TYPE_CHECKING:
-    from summarize.views.report import Row
-
-__all__ = ["Links", "answer_source", "fragment", "human_date", "json_for_script", "render", "span_of"]
+__all__ = ["Links", "Row", "answer_source", "fragment", "human_date", "json_for_script", "render", "span_of"]
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: No network at all: only this site's own stylesheet and script, and data: images.
 _CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:"
 _NAV = (("index", "index.html", "Articles"), ("timeline", "timeline.html", "Timeline"),
         ("speakers", "who-said-what.html", "Who said what"))
+
+
+@dataclass
+class Row:
+    """One article of the report: its document (when readable) and its last ledger line."""
+
+    id: str
+    status: str
+    title: str
+    published: str | None = None
+    quotes: int | None = None
+    events: int | None = None
+    entities: int | None = None
+    error: str | None = None
+    message: str | None = None
+    document: dict[str, Any] | None = field(default=None, repr=False)
+    ledger: dict[str, Any] | None = field(default=None, repr=False)
 
 
 def json_for_script(data: Any) -> str:

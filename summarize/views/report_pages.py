@@ -15,7 +15,7 @@ from summarize.views.report_article import article_page
 from summarize.views.report_html import Links, answer_source, render
 
 if TYPE_CHECKING:
-    from summarize.views.report import Row
+    from summarize.views.report_html import Row
 
 __all__ = ["PAGE_SIZE", "ROW_FIELDS", "TIMELINE_SPLIT", "Links", "article_page", "index_page", "speakers_page",
            "speakers_pages", "timeline_page", "timeline_pages"]

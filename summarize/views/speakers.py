@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from rapidfuzz import fuzz
 
 from summarize.text._normal import find_words
 from summarize.text.grounding import normalize
-from summarize.views.linking import STOP_WORDS, name_key, name_tokens
-
-if TYPE_CHECKING:
-    from summarize.views.timeline import _Context
+from summarize.views.linking import STOP_WORDS, EntityIndex, name_key, name_tokens
 
 __all__ = ["QUOTE_FUZZY_MIN_CHARS", "QUOTE_PARTIAL_RATIO", "names_nest", "quote_key", "quotes_overlap",
            "who_said_what"]
@@ -26,6 +23,14 @@ __all__ = ["QUOTE_FUZZY_MIN_CHARS", "QUOTE_PARTIAL_RATIO", "names_nest", "quote_
 QUOTE_PARTIAL_RATIO = 90.0
 #: Shortest normalized quote (characters) compared by partial_ratio: shorter quotes must be equal or contained.
 QUOTE_FUZZY_MIN_CHARS = 25
+
+
+class _Context(Protocol):
+    """What who said what needs of the timeline's documents (``summarize.views.timeline`` builds it)."""
+
+    docs: list[dict]  # the documents, in article-id order
+    index: EntityIndex  # their entity groups, which who said what may join
+    quote_ids: dict[tuple[int, int], str]  # filled here: (document, quote index) → quote id
 
 
 def quote_key(text: str) -> str:

@@ -37,7 +37,7 @@ from summarize.core.limits import for_model
 from summarize.core.prompting import PromptTemplate
 from summarize.core.schema import model_schema
 from summarize.errors import OutputError
-from summarize.replay.fixtures import canonical_json
+from summarize.replay.store import canonical_json
 
 __all__ = ["LEDGER_NAME", "PRICES", "Ledger", "estimate_cost", "fingerprint"]
 
