@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
-from summarize import ProviderError, Summarizer
+from summarize import ProviderError, ReplayMissError, Summarizer
 from summarize.core import defaults
 from summarize.core.adapter import completion_body
 from summarize.core.budget import CEILING, answer_timeout, automatic_budget, floor, is_openai, output_budget
@@ -57,6 +57,10 @@ def test_the_shipped_seed_fixtures_replay_with_the_automatic_budget() -> None:
     for seed in SEEDS:
         result = s.run(path=seed)
         assert result.usage.replayed == result.usage.attempts >= 1
+    # A miss names what the key holds, never the unkeyed budget.
+    with pytest.raises(ReplayMissError) as miss:
+        Summarizer(base_url="http://127.0.0.1:9/v1", mode="replay", fixtures=FIXTURES, model="gpt-4o").run(path=SEEDS[0])
+    assert miss.value.differences == ["model (recorded 'gpt-4o-mini', now 'gpt-4o')"]
 
 
 def test_a_truncation_under_the_automatic_budget_is_retried_with_twice_it_keyed(tmp_path: Path) -> None:

@@ -86,6 +86,7 @@ __all__ = [
     "Mode",
     "automatic_budget",
     "canonical_json",
+    "keyed_request",
     "label_headers",
     "origin",
     "readable",
@@ -137,10 +138,15 @@ def canonical_json(body: Any) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def keyed_request(body: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """What of a request body with its ``labels`` is keyed: all but :data:`UNKEYED_FIELDS` and an automatic budget."""
+    unkeyed = (*UNKEYED_FIELDS, "max_tokens") if automatic_budget(labels) else UNKEYED_FIELDS
+    return {k: v for k, v in body.items() if k not in unkeyed}
+
+
 def request_key(body: dict[str, Any], labels: dict[str, str] | None = None) -> str:
     """The fixture key of a request body with its ``labels`` (see the module docstring)."""
-    unkeyed = (*UNKEYED_FIELDS, "max_tokens") if automatic_budget(labels) else UNKEYED_FIELDS
-    keyed = {k: v for k, v in body.items() if k not in unkeyed}
+    keyed = keyed_request(body, labels)
     return hashlib.sha256(canonical_json({"format": FORMAT, "request": keyed}).encode("utf-8")).hexdigest()
 
 
