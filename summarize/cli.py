@@ -76,8 +76,8 @@ def _budget(text: str) -> int | str:
         return text
     try:
         return bounds.COUNT.parse(text)  # type: ignore[return-value]  # COUNT parses whole numbers only
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{exc}, 'auto' or 'none'") from None
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {bounds.COUNT.describe()}, 'auto' or 'none', not {text!r}") from None
 
 
 _FIXTURES_HELP = f"fixtures folder (default: $SUMMARIZE_FIXTURES or ./{defaults.FIXTURES})"

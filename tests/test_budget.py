@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from summarize.core.budget import CEILING, answer_timeout, automatic_budget, flo
 from summarize.replay.store import request_key
 from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer, write_synthetic_articles
 
-from .conftest import FAKE_KEY, FIXTURES, SEEDS
+from .conftest import FAKE_KEY, FIXTURES, ROOT, SEEDS
 from .test_batch import _cli
 
 ARTICLE = "Minister acts on the plan\nThe minister said \u201cwe will act on the plan now\u201d on Monday.\n"
@@ -159,6 +161,28 @@ def test_a_cancelled_request_closes_its_connection() -> None:
     with LoopbackServer(responder=hold) as server:
         asyncio.run(cancel(Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live")))
         assert server.seen[0].gone.wait(60), "the server never saw the cancelled request go away"
+
+
+def test_ctrl_c_of_a_synchronous_call_closes_its_connection() -> None:
+    arrived = threading.Event()
+
+    def hold(body: dict[str, Any]) -> Reply:
+        arrived.set()
+        return Reply(hold=_never())
+
+    with LoopbackServer(responder=hold) as server:
+        code = ("import sys; from summarize import Summarizer; "
+                f"Summarizer(base_url=sys.argv[1], api_key={FAKE_KEY!r}, mode='live').summarize({ARTICLE!r})")
+        proc = subprocess.Popen([sys.executable, "-c", code, server.url], cwd=ROOT, stderr=subprocess.PIPE, text=True)
+        try:
+            assert arrived.wait(120), "the request never arrived"
+            proc.send_signal(signal.SIGINT)
+            _, stderr = proc.communicate(timeout=60)
+            assert "KeyboardInterrupt" in stderr
+            assert server.seen[0].gone.wait(60), "the server never saw the interrupted request go away"
+        finally:
+            if proc.poll() is None:
+                proc.kill()
 
 
 def test_ctrl_c_of_a_folder_run_closes_every_request_in_flight(tmp_path: Path) -> None:
