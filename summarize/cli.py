@@ -70,6 +70,16 @@ _COUNT, _TIMES, _POSITIVE = _option(bounds.COUNT), _option(bounds.TIMES), _optio
 _NON_NEGATIVE = _option(bounds.NON_NEGATIVE)
 
 
+def _budget(text: str) -> int | str:
+    """``--max-tokens``: a whole number of at least 1, ``auto`` or ``none`` (see :mod:`summarize.core.budget`)."""
+    if text in ("auto", "none"):
+        return text
+    try:
+        return bounds.COUNT.parse(text)  # type: ignore[return-value]  # COUNT parses whole numbers only
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {bounds.COUNT.describe()}, 'auto' or 'none', not {text!r}") from None
+
+
 _FIXTURES_HELP = f"fixtures folder (default: $SUMMARIZE_FIXTURES or ./{defaults.FIXTURES})"
 
 
@@ -90,10 +100,12 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="how long a request rate limited by the server (429) keeps waiting and retrying, from its "
                         "first 429, before its article fails as rate_limited; 429s use up no retries "
                         f"(default: {defaults.RATE_LIMIT_WAIT:g})")
-    g.add_argument("--timeout", type=_POSITIVE, default=defaults.TIMEOUT,
-                   help=f"seconds to wait for one answer (default: {defaults.TIMEOUT:g})")
-    g.add_argument("--max-tokens", type=_COUNT, help="output budget per answer; a truncated answer is retried once with twice "
-                                                  "this (default: the server's)")
+    g.add_argument("--timeout", type=_POSITIVE,
+                   help=f"seconds to wait for one answer (default: {defaults.TIMEOUT:g} for OpenAI; for other servers "
+                        "scaled to the prompt and the output budget, for a slow CPU engine)")
+    g.add_argument("--max-tokens", type=_budget, metavar="N|auto|none",
+                   help="output budget per answer; a truncated answer is retried once with twice this. auto: sized to "
+                        "the article and the schema; none: the server's own limit (default: auto, except none for OpenAI)")
     g.add_argument("--context-window", type=_COUNT,
                    help="tokens the model accepts in all; longer articles are refused unsent (default: known for "
                         "OpenAI models, unchecked for others)")

@@ -15,6 +15,7 @@
     ├── RefusalError                the model refused to answer (a refusal, or a content-filter stop)
     ├── TruncatedOutputError        the answer was cut off by the output-token limit
     ├── InvalidOutputError          the answer stayed invalid after every reask
+    │   └── RepetitiveOutputError   the model repeated the same item again and again (a loop) in every attempt
     ├── ReplayMissError             replay found no recorded exchange for a request
     ├── OutputError                 a file could not be written: the output folder, a summary or the ledger
     │   └── FixtureWriteError       an answer could not be recorded in the fixtures folder (it was still used)
@@ -43,6 +44,7 @@ __all__ = [
     "QuotaExceededError",
     "RateLimitedError",
     "RefusalError",
+    "RepetitiveOutputError",
     "ReplayMissError",
     "RunLockedError",
     "SummarizeError",
@@ -142,6 +144,11 @@ class InvalidOutputError(SummarizeError):
         self.problems = problems or []
 
 
+class RepetitiveOutputError(InvalidOutputError):
+    """The model repeated the same item again and again (a loop) in every attempt; ``problems`` says what it
+    repeated (see :mod:`summarize.core.repetition`)."""
+
+
 class ReplayMissError(SummarizeError):
     """Replay mode found no recorded exchange for a request. ``differences`` says how the nearest differs."""
 
@@ -189,6 +196,7 @@ _KINDS = {
     RefusalError: "refusal",
     TruncatedOutputError: "truncated",
     InvalidOutputError: "invalid_output",
+    RepetitiveOutputError: "repetitive",
     ReplayMissError: "replay_miss",
     OutputError: "output",
     FixtureWriteError: "fixture_write",

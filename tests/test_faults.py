@@ -98,7 +98,7 @@ def test_a_refusal_is_final_and_never_reasked(tmp_path: Path) -> None:
 
 
 def test_truncation_without_a_budget_to_grow_fails_as_truncation_at_once(tmp_path: Path) -> None:
-    error, server = _run(tmp_path, ["truncated", None])
+    error, server = _run(tmp_path, ["truncated", None], max_tokens="none")  # the server's own limit cut it
     assert isinstance(error, TruncatedOutputError), error
     assert len(server.seen) == 1, "a truncated answer is not a validation problem: never reasked"
     assert "cut off" in str(error) and error.kind == "truncated"

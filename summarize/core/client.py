@@ -15,6 +15,9 @@ Terms:
 - **completion check**: before an answer is read (:func:`summarize.core.adapter.parse_answer`),
   :func:`_check_completion` turns a refusal, a content-filter stop, a truncated answer or an empty choice
   list into the matching typed error, so none of them is mistaken for a validation problem and reasked.
+  Before it, an answer that repeats itself (a looping model; complete or cut off) is a failed attempt,
+  reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget.
+- **output budget and timeout**: fitted to the server per request (:mod:`summarize.core.budget`).
 
 The adapter (:mod:`summarize.core.adapter`) says what a request carries per output mode and reads the answer;
 instructor is not used (its module docstring says why). Every exception from openai, pydantic or httpx is
@@ -40,16 +43,19 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from summarize.core.adapter import parse_answer, request_arguments
+from summarize.core.adapter import answer_text, parse_answer, request_arguments
+from summarize.core.budget import answer_timeout, output_budget
 from summarize.core.config import Settings
 from summarize.core.limits import check_length, larger_output_budget
 from summarize.core.reask import reask_messages, validation_problems, with_schema_instruction
+from summarize.core.repetition import check_repetition, repetition_reask
 from summarize.core.schema import GROUNDING, SCHEMA_VERSION, ArticleSummary, GroundingContext, _cached_schema
 from summarize.core.translate import causes, translate
 from summarize.core.usage import Usage
 from summarize.errors import (
     ProviderError,
     RefusalError,
+    RepetitiveOutputError,
     ReplayMissError,
     TruncatedOutputError,
 )
@@ -101,10 +107,12 @@ class _Call:
     reasks: int = 0
     grown: bool = False  # the output budget was already raised once after a truncation
     max_tokens: int | None = None  # the output budget of the next attempt
+    automatic: bool = False  # max_tokens is the automatic budget, left out of the fixture key (core.budget)
+    output_mode: str = "json_schema"
 
     def next_labels(self) -> dict[str, str]:
         return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1, content=self.content,
-                             schema=SCHEMA_VERSION)
+                             schema=SCHEMA_VERSION, automatic_budget=self.automatic)
 
     def failed(self, exc: Exception) -> None:
         """A request that failed for good (its retries spent) is still an attempt; a replay miss sent nothing."""
@@ -126,6 +134,8 @@ class _Call:
         unrecorded = raw.http_response.extensions.get(UNRECORDED)
         if unrecorded is not None:
             self.usage.warnings.append({"kind": unrecorded.kind, "message": str(unrecorded)})
+        if getattr(completion, "choices", None):  # a loop cut off by the budget is a repetition, not a truncation
+            check_repetition(answer_text(completion, self.output_mode), attempts=self.usage.attempts)
         _check_completion(completion)
         return completion
 
@@ -171,7 +181,7 @@ class ModelClient:
         redact_logs(self.secrets)
         s = self.settings
         options: dict[str, Any] = {"api_key": s.api_key or _NO_KEY, "base_url": s.base_url, "max_retries": 0,
-                                   "timeout": s.timeout}
+                                   "timeout": answer_timeout(s.timeout, s.base_url, 0, None)}  # each request sets its own
         # openai 3 takes httpx clients as well as httpx2 ones, but its annotations name only httpx2's: hence Any.
         http: Any
         if is_async:
@@ -183,8 +193,10 @@ class ModelClient:
     def _arguments(self, call: _Call) -> dict[str, Any]:
         """openai's create() arguments for the next attempt of ``call``."""
         s = self.settings
-        return request_arguments(model=s.model, output_mode=s.output_mode, conversation=call.conversation,
-                                 headers=call.next_labels(), temperature=s.temperature, max_tokens=call.max_tokens)
+        prompt_chars = sum(len(str(m.get("content") or "")) for m in call.conversation)
+        return {**request_arguments(model=s.model, output_mode=s.output_mode, conversation=call.conversation,
+                                    headers=call.next_labels(), temperature=s.temperature, max_tokens=call.max_tokens),
+                "timeout": answer_timeout(s.timeout, s.base_url, prompt_chars, call.max_tokens)}
 
     # -- the two entry points -------------------------------------------------------------------
     def summarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
@@ -229,12 +241,13 @@ class ModelClient:
         """One article's call state: the length check, usage, retry log, grounding; errors translated."""
         s = self.settings
         prompt = with_schema_instruction(messages, s.output_mode, _cached_schema(ArticleSummary))
+        budget, automatic = output_budget(s.max_tokens, s.base_url, len(context.text))
         check_length(sum(len(m.get("content") or "") for m in prompt), article_id=article_id, model=s.model,
-                     max_tokens=s.max_tokens, context_window=s.context_window)
+                     max_tokens=budget, context_window=s.context_window)
         usage = Usage()
         retried: list[str] = []
         call = _Call(article_id, prompt_id, usage, self.secrets, content=content, prompt=prompt, conversation=prompt,
-                     max_tokens=s.max_tokens)
+                     max_tokens=budget, automatic=automatic, output_mode=s.output_mode)
         # The grounding context reaches the validators through a context variable (pydantic's validation
         # context would have to be threaded through every nested model's validators).
         tokens = RETRY_LOG.set(retried), GROUNDING.set(context)
@@ -259,8 +272,15 @@ class ModelClient:
             budget = None if call.grown else larger_output_budget(self.settings.model, call.max_tokens)
             if budget is None:
                 raise
-            # A fresh conversation, with the larger budget and the whole reask budget.
+            # A fresh conversation, with the larger budget (keyed: see core.budget) and the whole reask budget.
             call.grown, call.reasks, call.conversation, call.max_tokens = True, 0, call.prompt, budget
+            call.automatic = False
+            return None
+        except RepetitiveOutputError as exc:  # a failed attempt: reasked without the loop (see core.repetition)
+            if call.reasks >= self.settings.max_reasks:
+                raise
+            call.reasks += 1
+            call.conversation = [*call.prompt, *repetition_reask(exc.problems)]
             return None
         try:
             return parse_answer(completion, self.settings.output_mode)

@@ -13,6 +13,9 @@ Terms:
   run (see :mod:`summarize.http.network`).
 - **rate-limit wait**: a 429 (rate limited) uses up no retries: the request waits as the server asks and
   tries again for up to ``rate_limit_wait`` seconds from its first 429, then fails as ``rate_limited``.
+- **output budget** (``max_tokens``): a number, ``"auto"``, ``"none"``, or unset: the automatic budget on
+  every server but OpenAI's; **timeout**: seconds, or unset: scaled to the server and the request. Both
+  are defined in :mod:`summarize.core.budget`.
 - **context window**: tokens the model accepts in all; known for common models (:mod:`summarize.core.limits`),
   settable for others. An article that cannot fit is refused before it is sent.
 - **fixture mode**: see :class:`summarize.replay.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
@@ -30,10 +33,12 @@ from summarize.core.bounds import COUNT, NON_NEGATIVE, POSITIVE, TIMES, Bound
 from summarize.errors import ConfigurationError
 from summarize.replay.fixtures import Mode
 
-__all__ = ["DEFAULT_MODEL", "OUTPUT_MODES", "Settings"]
+__all__ = ["BUDGET_WORDS", "DEFAULT_MODEL", "OUTPUT_MODES", "Settings"]
 
 DEFAULT_MODEL = defaults.MODEL
 OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
+#: What ``max_tokens`` accepts besides a number (see :mod:`summarize.core.budget`).
+BUDGET_WORDS = ("auto", "none")
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,9 @@ class Settings:
     mode: Mode = Mode.REPLAY
     output_mode: str = defaults.OUTPUT_MODE
     temperature: float | None = defaults.TEMPERATURE
-    max_tokens: int | None = None
+    max_tokens: int | str | None = None
     max_reasks: int = defaults.MAX_REASKS
-    timeout: float = defaults.TIMEOUT
+    timeout: float | None = None
     retries: int = defaults.RETRIES
     retry_budget: float = defaults.RETRY_BUDGET
     retry_backoff: float = defaults.RETRY_BACKOFF
@@ -69,9 +74,9 @@ class Settings:
         mode: Mode | str | None = None,
         output_mode: str | None = None,
         temperature: float | None = defaults.TEMPERATURE,
-        max_tokens: int | None = None,
+        max_tokens: int | str | None = None,
         max_reasks: int = defaults.MAX_REASKS,
-        timeout: float = defaults.TIMEOUT,
+        timeout: float | None = None,
         retries: int = defaults.RETRIES,
         retry_budget: float = defaults.RETRY_BUDGET,
         retry_backoff: float = defaults.RETRY_BACKOFF,
@@ -102,10 +107,13 @@ class Settings:
                 f"Mode {chosen.value!r} calls a model server, but no API key or base URL is configured. "
                 "Set OPENAI_API_KEY (or OPENAI_BASE_URL for a local server), or use mode 'replay'."
             )
+        if isinstance(max_tokens, str) and max_tokens not in BUDGET_WORDS:
+            raise ConfigurationError(f"max_tokens must be a whole number of at least 1, {' or '.join(map(repr, BUDGET_WORDS))}, "
+                                     f"not {max_tokens!r}.")
         numbers: dict[str, tuple[object, Bound, bool]] = {  # name: value, bound, whether None is allowed
             "max_reasks": (max_reasks, TIMES, False), "retries": (retries, TIMES, False),
-            "max_tokens": (max_tokens, COUNT, True), "context_window": (context_window, COUNT, True),
-            "timeout": (timeout, POSITIVE, False), "rpm": (rpm, POSITIVE, True), "tpm": (tpm, POSITIVE, True),
+            "max_tokens": (None if isinstance(max_tokens, str) else max_tokens, COUNT, True), "context_window": (context_window, COUNT, True),
+            "timeout": (timeout, POSITIVE, True), "rpm": (rpm, POSITIVE, True), "tpm": (tpm, POSITIVE, True),
             "retry_budget": (retry_budget, NON_NEGATIVE, False), "retry_backoff": (retry_backoff, NON_NEGATIVE, False),
             "temperature": (temperature, NON_NEGATIVE, True),
             "rate_limit_wait": (rate_limit_wait, NON_NEGATIVE, False),

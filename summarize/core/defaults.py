@@ -45,7 +45,8 @@ OUTPUT_MODE = "json_schema"
 TEMPERATURE: float | None = 0.0
 #: Reasks after an invalid or ungrounded answer.
 MAX_REASKS = 2
-#: Seconds to wait for one answer.
+#: Seconds to wait for one answer from OpenAI, when no timeout is set; other servers get a timeout scaled to
+#: the request (:func:`summarize.core.budget.answer_timeout`).
 TIMEOUT = 120.0
 #: Retries of a transient failure (5xx, timeout, dropped connection); a 429 uses none (see RATE_LIMIT_WAIT).
 RETRIES = 5

@@ -90,7 +90,8 @@ class ArticleSummarizer:
     picks how structure is requested (``json_schema``, ``tools``, ``json``, ``md_json``); ``max_reasks``
     bounds how often an invalid or ungrounded answer is sent back; ``retries`` how often a transient failure
     (5xx, timeout) is retried, while a 429 waits and retries for up to ``rate_limit_wait`` seconds (default
-    600) without using them up. ``transport`` replaces the real HTTP
+    600) without using them up. ``max_tokens`` (a number, ``"auto"`` or ``"none"``) and ``timeout`` (seconds)
+    default to an output budget and a timeout fitted to the server (:mod:`summarize.core.budget`). ``transport`` replaces the real HTTP
     transport under the fixture layer (tests pass a loopback or mock transport here).
     """
 
@@ -104,9 +105,9 @@ class ArticleSummarizer:
         mode: Mode | str | None = None,
         output_mode: str | None = None,
         temperature: float | None = defaults.TEMPERATURE,
-        max_tokens: int | None = None,
+        max_tokens: int | str | None = None,
         max_reasks: int = defaults.MAX_REASKS,
-        timeout: float = defaults.TIMEOUT,
+        timeout: float | None = None,
         retries: int = defaults.RETRIES,
         retry_budget: float = defaults.RETRY_BUDGET,
         retry_backoff: float = defaults.RETRY_BACKOFF,

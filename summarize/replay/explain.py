@@ -21,10 +21,12 @@ from summarize.replay.store import (
     FORMAT,
     HEADER_ARTICLE,
     HEADER_ATTEMPT,
+    HEADER_BUDGET,
     HEADER_CONTENT,
     HEADER_PROMPT,
     FixtureStore,
     canonical_json,
+    keyed_request,
     readable,
 )
 
@@ -89,10 +91,12 @@ def explain_miss(store: FixtureStore, body: dict[str, Any], labels: dict[str, st
         "`summarize run PATH --mode auto`; after a prompt or schema change, "
         "`summarize fixtures rekey PATH` carries authored fixtures over."
     )
-    current = readable(body)
+    current = readable(keyed_request(body, labels))  # an automatic budget is no difference (it is unkeyed)
     candidates = []
     for path, data in store.for_article(article, content):
         rec = data.get("request", {}).get("body", {})
+        if data.get("budget") == "auto":
+            rec = keyed_request(rec, {HEADER_BUDGET: "auto"})
         diff = differences(rec, current, data.get("prompt"), prompt)
         if data.get("format") != FORMAT:
             diff.append(f"key format (recorded {data.get('format')}, now {FORMAT}: `summarize fixtures rekey PATH` "

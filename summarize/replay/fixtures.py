@@ -123,7 +123,7 @@ class FixtureTransport(LayeredTransport):
         return stripped, labels, body
 
     def _replay(self, body: dict[str, Any], labels: dict[str, str]) -> httpx.Response | None:
-        fixture = self.store.load(request_key(body))
+        fixture = self.store.load(request_key(body, labels))
         if fixture is not None:
             response = fixture["response"]
             return httpx.Response(response["status"], json=restored(response["body"]),

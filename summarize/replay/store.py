@@ -12,7 +12,10 @@ Terms:
   earlier answer and this library's own validation message (never a dependency's text: see
   :mod:`summarize.core.client`); the output mode and the schema of that version (``response_format``,
   ``tools``, ``tool_choice``); and the sampling parameters. Headers and the URL are not part of it: the
-  same request replays against any base URL. **Changing this definition changes every key and is a
+  same request replays against any base URL. An **automatic output budget** is not part of it either: a
+  request labelled ``x-summarize-budget: auto`` is keyed without its ``max_tokens``, which the client
+  computed from the article and the schema, both already in the key (see :mod:`summarize.core.budget`);
+  so fixtures recorded without a budget replay with one, and the fixture says ``"budget": "auto"``. **Changing this definition changes every key and is a
   breaking change**: bump :data:`FORMAT` (fixtures of an earlier format are carried over by
   ``summarize fixtures rekey``).
 - **fixture**: one recorded exchange, a JSON file ``<root>/<key[:2]>/<key>.json``. It also states the
@@ -70,6 +73,7 @@ __all__ = [
     "FORMAT",
     "HEADER_ARTICLE",
     "HEADER_ATTEMPT",
+    "HEADER_BUDGET",
     "HEADER_CONTENT",
     "HEADER_PROMPT",
     "HEADER_SCHEMA",
@@ -80,7 +84,9 @@ __all__ = [
     "UNRECORDED",
     "FixtureStore",
     "Mode",
+    "automatic_budget",
     "canonical_json",
+    "keyed_request",
     "label_headers",
     "origin",
     "readable",
@@ -99,12 +105,14 @@ HEADER_CONTENT = "x-summarize-content"
 HEADER_PROMPT = "x-summarize-prompt"
 HEADER_SCHEMA = "x-summarize-schema"
 HEADER_ATTEMPT = "x-summarize-attempt"
+#: Says the request's ``max_tokens`` is the automatic budget, left out of the key (see the module docstring).
+HEADER_BUDGET = "x-summarize-budget"
 #: The response extension that carries a :class:`FixtureWriteError` when an answer could not be recorded.
 UNRECORDED = "summarize.unrecorded"
 #: The response extension naming who wrote an answer: the fixture's provenance when replayed, else
 #: ``{"source": "live", "server", "at"}`` (see :func:`summarize.core.usage.answer_source`).
 PROVENANCE = "summarize.provenance"
-LABELS = (HEADER_ARTICLE, HEADER_CONTENT, HEADER_PROMPT, HEADER_SCHEMA, HEADER_ATTEMPT)
+LABELS = (HEADER_ARTICLE, HEADER_CONTENT, HEADER_PROMPT, HEADER_SCHEMA, HEADER_ATTEMPT, HEADER_BUDGET)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _KEY = re.compile(r"^[0-9a-f]{64}$")
 _STYLES: dict[str, dict[str, Any]] = {
@@ -130,17 +138,29 @@ def canonical_json(body: Any) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def request_key(body: dict[str, Any]) -> str:
-    """The fixture key of a request body (see the module docstring)."""
-    keyed = {k: v for k, v in body.items() if k not in UNKEYED_FIELDS}
+def keyed_request(body: dict[str, Any], labels: dict[str, str] | None = None) -> dict[str, Any]:
+    """What of a request body with its ``labels`` is keyed: all but :data:`UNKEYED_FIELDS` and an automatic budget."""
+    unkeyed = (*UNKEYED_FIELDS, "max_tokens") if automatic_budget(labels) else UNKEYED_FIELDS
+    return {k: v for k, v in body.items() if k not in unkeyed}
+
+
+def request_key(body: dict[str, Any], labels: dict[str, str] | None = None) -> str:
+    """The fixture key of a request body with its ``labels`` (see the module docstring)."""
+    keyed = keyed_request(body, labels)
     return hashlib.sha256(canonical_json({"format": FORMAT, "request": keyed}).encode("utf-8")).hexdigest()
 
 
+def automatic_budget(labels: dict[str, str] | None) -> bool:
+    """Whether ``labels`` say the request's ``max_tokens`` is the automatic budget (left out of its key)."""
+    return labels is not None and labels.get(HEADER_BUDGET) == "auto"
+
+
 def label_headers(article: str, prompt: str, attempt: int, *, content: str | None = None,
-                  schema: int | None = None) -> dict[str, str]:
+                  schema: int | None = None, automatic_budget: bool = False) -> dict[str, str]:
     """The label headers of one request (see the module docstring); :meth:`FixtureTransport._prepare` reads them."""
     values = {HEADER_ARTICLE: article, HEADER_PROMPT: prompt, HEADER_ATTEMPT: str(attempt),
-              HEADER_CONTENT: content, HEADER_SCHEMA: None if schema is None else str(schema)}
+              HEADER_CONTENT: content, HEADER_SCHEMA: None if schema is None else str(schema),
+              HEADER_BUDGET: "auto" if automatic_budget else None}
     return {name: quote(value.encode("utf-8", "surrogatepass"), safe="")
             for name, value in values.items() if value is not None}
 
@@ -294,7 +314,7 @@ class FixtureStore:
     def save(self, *, body: dict[str, Any], labels: dict[str, str], request: httpx.Request, status: int,
              response_body: Any, provenance: dict[str, Any]) -> Path:
         """Write one exchange and its index line. Only the body and the labels are kept: no header, no secret."""
-        key = request_key(body)
+        key = request_key(body, labels)
         about = {
             "article": labels.get(HEADER_ARTICLE) or "_unlabelled",
             "content": labels.get(HEADER_CONTENT),
@@ -307,6 +327,7 @@ class FixtureStore:
             "key": key,
             **about,
             "provenance": provenance,
+            **({"budget": "auto"} if automatic_budget(labels) else {}),
             "request": {"method": request.method, "path": request.url.path, "body": readable(body)},
             "response": {"status": status, "body": readable(response_body)},
         }

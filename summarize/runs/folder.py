@@ -71,7 +71,8 @@ WORKERS_IGNORED = ("workers is deprecated and ignored: a folder run is one proce
 class Progress(Protocol):
     """Receives a folder run's progress (the CLI shows it as a rich progress bar).
 
-    An object that also has a ``waiting(message)`` method is told, once, when the run waits for another
+    ``update`` is called when an article starts (it then stands in the report's ``in_progress``) and when it
+    ends. An object that also has a ``waiting(message)`` method is told, once, when the run waits for another
     run's lock on the output folder (``wait=True``).
     """
 
@@ -110,6 +111,9 @@ class FolderReport:
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
     interrupted: bool = False
+    in_progress: dict[str, float] = field(default_factory=dict)
+    """The articles being summarized now (at most twice the concurrency), each with when it started
+    (``time.perf_counter()``): what a progress display shows while a slow server is answering."""
     skipped_folders: list[tuple[Path, str]] = field(default_factory=list)
     """Folders met in the walk that hold no articles (this run's output or fixtures, an earlier run's output,
     a report site), each with why."""
@@ -209,8 +213,17 @@ class _Run:
 
     async def handle(self, item: Article | ArticleError) -> None:
         job = self.triage(item)
-        if job is not None:
-            self.finish(await summarize_one(self.s, job[0], self.out, job[1], self.prices))
+        if job is None:
+            return
+        article_id = job[0].id
+        self.report.in_progress[article_id] = time.perf_counter()
+        if self.progress is not None:
+            self.progress.update(self.report)
+        try:
+            entry = await summarize_one(self.s, job[0], self.out, job[1], self.prices)
+        finally:
+            self.report.in_progress.pop(article_id, None)
+        self.finish(entry)
 
 
 def _has_document(path: Path, article: Article) -> bool:

@@ -13,7 +13,9 @@ Terms:
 - **latency**: seconds every answer waits. **hold**: a :class:`threading.Event` (or any :class:`Flag`)
   a reply waits for (after its delay) before it is sent, so a test can keep requests in flight until it
   has done what it needs (e.g. interrupted the client); a held reply whose client closes the connection
-  first is never sent, whatever the machine's load. **rate_limit**: requests per second allowed over any
+  first is never sent, whatever the machine's load, and its :attr:`Seen.gone` is set: the event a test waits
+  for to know that the client closed the connection (as a cancelled or timed-out request must, so that a
+  real server such as llama.cpp stops generating). **rate_limit**: requests per second allowed over any
   sliding one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot
   frees.
 - **in flight**: requests being handled at once; ``max_in_flight`` is the most seen.
@@ -83,6 +85,8 @@ class Seen:
     """The usage the delivered answer reported, if any."""
     answered: float = 0.0
     """When the answer was sent (``time.monotonic()``, like ``at``); 0 when it never was."""
+    gone: threading.Event = field(default_factory=threading.Event)
+    """Set when the client closed the connection while its reply was held (see the module docstring)."""
 
 
 def _article_text(body: dict[str, Any]) -> str:
@@ -121,14 +125,17 @@ def write_synthetic_articles(folder: Path, n: int, *, start: int = 0) -> list[Pa
     return paths
 
 
-async def _held(request: Any, hold: Flag) -> None:
-    """Wait until ``hold`` is set or the client has closed the connection (then nothing will be sent).
+async def _held(request: Any, hold: Flag, seen: Seen) -> None:
+    """Wait until ``hold`` is set or the client has closed the connection (then nothing will be sent, and
+    ``seen.gone`` is set).
 
     The event is set from other threads and aiohttp has no hook for a client going away while a
     handler runs, so both are looked at every few milliseconds; neither is a time limit.
     """
     while not hold.is_set() and request.transport is not None and not request.transport.is_closing():
         await asyncio.sleep(0.005)
+    if request.transport is None or request.transport.is_closing():
+        seen.gone.set()
 
 
 class LoopbackServer:
@@ -216,7 +223,7 @@ class LoopbackServer:
             if limited is None and (reply.delay or self.latency):
                 await asyncio.sleep(reply.delay or self.latency)
             if limited is None and reply.hold is not None:
-                await _held(request, reply.hold)
+                await _held(request, reply.hold, seen)
         finally:
             with self._lock:
                 self.in_flight -= 1
