@@ -77,7 +77,7 @@ def test_a_llama_cpp_like_server_is_asked_in_tools_after_one_rejection_and_it_is
 
 
 def test_a_server_rejecting_every_request_field_is_asked_in_md_json_within_four_requests() -> None:
-    with LoopbackServer(responder=no_structure) as server, _live(server) as s:
+    with LoopbackServer(responder=no_structure) as server, _live(server) as s, pytest.warns(OutputModeWarning):
         result = s.run(ARTICLE)
     assert _modes(server) == [("json_schema", 400), ("tools", 400), ("json", 400), ("md_json", 200)]
     assert result.usage.output_mode == "md_json" and result.summary.quotes
@@ -136,7 +136,7 @@ def test_a_folder_run_discovers_the_mode_once_and_says_so_once(tmp_path: Path, m
 
 
 def test_fixtures_recorded_after_a_fallback_replay_under_auto(tmp_path: Path) -> None:
-    with LoopbackServer(responder=llama_cpp_like) as server:
+    with LoopbackServer(responder=llama_cpp_like) as server, pytest.warns(OutputModeWarning):
         Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="record", model="local", fixtures=tmp_path).run(ARTICLE)
     replayed = Summarizer(mode="replay", model="local", fixtures=tmp_path).run(ARTICLE)
     assert (replayed.usage.replayed, replayed.usage.output_mode) == (1, "tools")
