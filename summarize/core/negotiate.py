@@ -14,10 +14,14 @@ Terms:
 - **negotiator**: :class:`OutputModes`, one per client and so shared by every article of a folder run.
   It remembers, per server, the modes rejected and what the server said, so an article begun after a
   rejection starts in the next mode. Articles whose requests were already on the wire each meet the
-  rejection once (a rejection costs the server no generation); a request prepared in a rejected mode but
+  rejection once; a request prepared in a rejected mode but
   still waiting for its place in flight is not sent (the retry layer's send hook raises
-  :class:`KnownRejected`) and is asked again in the next mode. So a run pays for the discovery at most
-  once per request in flight (``concurrency``), never once per article.
+  :class:`KnownRejected`) and is asked again in the next mode. So a run pays for the discovery of each
+  rejected mode at most once per request in flight (``concurrency``), never once per article; a server
+  that rejects only ``json_schema`` costs a folder run at most ``concurrency`` extra requests, each answered
+  at once (a rejection costs no generation). Holding the other articles back until the first request
+  came back would make the discovery cost one request, but every run against a server that accepts
+  ``json_schema`` (the usual case) would then wait a whole first answer before its other requests go out.
 - **announcement**: the first answer a server gives in a mode it fell back to is announced once per
   server by an :class:`OutputModeWarning` (the command line prints it as one line), and every output
   document and ledger line names the mode its answers were asked in (``output_mode``).

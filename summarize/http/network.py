@@ -356,18 +356,18 @@ class RetryTransport(LayeredTransport):
         """A tenacity controller for one request: transient failures use up retries, 429s use up time only."""
         policy, limiter = self.policy, self.limiter
         limits = _RateLimits(limiter.clock)
-        answered: list[tuple[int, bytes]] = []  # the latest attempt's status and body, when it was answered
+        latest: list[tuple[int, bytes]] = []  # the latest attempt's status and body, when it was answered
 
         def retry(state: RetryCallState) -> bool:
             outcome = state.outcome
             if outcome is None:
                 return False
             if outcome.failed:
-                answered.clear()
+                latest.clear()
                 return isinstance(outcome.exception(), RETRYABLE_ERRORS)
             response: httpx.Response = outcome.result()
-            previous = answered.pop() if answered else None
-            answered.append((response.status_code, response.content))
+            previous = latest.pop() if latest else None
+            latest.append((response.status_code, response.content))
             return _transient(response) and not _permanent(response, previous)
 
         def wait(state: RetryCallState) -> float:
