@@ -53,6 +53,8 @@ _EXPORTS = {
     "Mode": "replay.fixtures",
     "OutputDocument": "core.document",
     "OutputError": "errors",
+    "OutputModeError": "errors",
+    "OutputModeWarning": "core.negotiate",
     "PartialDate": "text.dates",
     "Precision": "core.schema",
     "ProviderError": "errors",
@@ -112,6 +114,8 @@ __all__ = [
     "Mode",
     "OutputDocument",
     "OutputError",
+    "OutputModeError",
+    "OutputModeWarning",
     "PartialDate",
     "Precision",
     "ProviderError",
@@ -164,6 +168,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .core.articles import Article, ArticleWarning, article_from_text, load_article
     from .core.document import OutputDocument, read_document
+    from .core.negotiate import OutputModeWarning
     from .core.prompting import load_prompt
     from .core.schema import (
         ArticleSummary,
@@ -191,6 +196,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
         GoldFormatError,
         InvalidOutputError,
         OutputError,
+        OutputModeError,
         ProviderError,
         QuotaExceededError,
         RateLimitedError,

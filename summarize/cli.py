@@ -90,8 +90,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     g.add_argument("--fixtures", help=_FIXTURES_HELP)
     g.add_argument("--mode", choices=["replay", "record", "auto", "live"],
                    help="fixture mode (default: auto with a key or base URL, else replay)")
-    g.add_argument("--output-mode", choices=["json_schema", "tools", "json", "md_json"],
-                   help=f"how structured output is requested (default: {defaults.OUTPUT_MODE})")
+    g.add_argument("--output-mode", choices=["auto", "json_schema", "tools", "json", "md_json"],
+                   help="how structured output is requested; auto asks in json_schema and, when a server rejects "
+                        "that, in tools, then json, then md_json, remembered per server for the run; any other "
+                        f"value is used as it is (default: {defaults.OUTPUT_MODE})")
     g.add_argument("--max-reasks", type=_TIMES, default=defaults.MAX_REASKS,
                    help=f"reasks after an invalid answer (default: {defaults.MAX_REASKS})")
     g.add_argument("--retries", type=_TIMES, default=defaults.RETRIES,
@@ -260,20 +262,24 @@ def _run(args: argparse.Namespace) -> int:
 
 @contextlib.contextmanager
 def _article_warnings(*, quiet: bool) -> Iterator[None]:
-    """Show what the loader notes about an article (an unreadable date) as one plain line on standard error
-    while a run lasts; nothing with --quiet (the notes are in the documents and the ledger either way)."""
+    """Show what the loader notes about an article (an unreadable date), and a server's output mode found by
+    ``auto``, as one plain line on standard error while a run lasts; nothing with --quiet (the notes and the
+    mode are in the documents and the ledger either way)."""
     import warnings
 
     from summarize.core.articles import ArticleWarning
+    from summarize.core.negotiate import OutputModeWarning
 
+    shown = (ArticleWarning, OutputModeWarning)
     with warnings.catch_warnings():
         if quiet:
-            warnings.simplefilter("ignore", ArticleWarning)
+            for category in shown:
+                warnings.simplefilter("ignore", category)
         else:
             show = warnings.showwarning
 
             def one_line(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
-                if issubclass(category, ArticleWarning):
+                if issubclass(category, shown):
                     print(f"summarize: warning: {message}", file=sys.stderr)
                 else:
                     show(message, category, *args, **kwargs)
@@ -320,11 +326,18 @@ def _table(report: Any, summarizer: Any) -> None:
     console.print(
         f"{report.done + report.skipped} of {report.total} articles summarized "
         f"({report.replayed} replayed, {report.skipped} skipped as already done, {report.failed} failed) "
-        f"in {report.seconds:.1f} s, {rate:.1f}/s; {report.requests} requests sent; "
+        f"in {report.seconds:.1f} s, {rate:.1f}/s; {report.requests} requests sent; {_output_modes(report, s)}; "
         f"live tokens {report.live_prompt_tokens} in / {report.live_completion_tokens} out, est. cost {cost}. "
         f"Summaries and ledger.jsonl in {report.out}/",
         highlight=False,
     )
+
+
+def _output_modes(report: Any, settings: Any) -> str:
+    """The output mode asked for and, under auto, the modes the articles were asked in: "output mode auto: tools"."""
+    used = ", ".join(f"{mode} ({n})" if len(report.output_modes) > 1 else mode
+                     for mode, n in sorted(report.output_modes.items()))
+    return f"output mode {settings.output_mode}" + (f": {used}" if used and used != settings.output_mode else "")
 
 
 def _fixtures(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@
     ├── ConfigurationError          settings are wrong or missing (no key for a live call, unknown mode, bad URL)
     ├── ProviderError               the model server or the network failed (HTTP status, timeout, connection)
     │   ├── AuthenticationError     the server rejected the credentials (401/403)
+    │   ├── OutputModeError         the server rejected the output mode (every one tried, under auto); not retried
     │   ├── RateLimitedError        still rate limited (429) when the rate-limit wait ran out
     │   └── QuotaExceededError      the account's quota or credit is spent (429 insufficient_quota); not retried
     ├── RefusalError                the model refused to answer (a refusal, or a content-filter stop)
@@ -40,6 +41,7 @@ __all__ = [
     "GoldFormatError",
     "InvalidOutputError",
     "OutputError",
+    "OutputModeError",
     "ProviderError",
     "QuotaExceededError",
     "RateLimitedError",
@@ -111,6 +113,16 @@ class ProviderError(SummarizeError):
 
 class AuthenticationError(ProviderError):
     """The server rejected the credentials."""
+
+
+class OutputModeError(ProviderError):
+    """The server rejected how structured output was asked for (:mod:`summarize.http.rejection`): the output
+    mode given, or, under ``auto``, every mode tried. ``modes_tried`` lists them, in order."""
+
+    def __init__(self, message: str, *, modes_tried: list[str] | None = None, status: int | None = None,
+                 article_id: str | None = None) -> None:
+        super().__init__(message, status=status, article_id=article_id)
+        self.modes_tried = modes_tried or []
 
 
 class RateLimitedError(ProviderError):
@@ -191,6 +203,7 @@ _KINDS = {
     ConfigurationError: "configuration",
     ProviderError: "provider",
     AuthenticationError: "authentication",
+    OutputModeError: "output_mode",
     RateLimitedError: "rate_limited",
     QuotaExceededError: "quota",
     RefusalError: "refusal",

@@ -54,7 +54,7 @@ def test_documents_of_the_format_keep_their_shape(seed_docs: tuple[Path, dict[st
         # The usage record, the same fields as the ledger's (one shape), between the prompt and the seconds.
         assert list(doc["run"]) == ["model", "prompt", "attempts", "replayed", "retries", "prompt_tokens",
                                     "completion_tokens", "live_prompt_tokens", "live_completion_tokens", "seconds",
-                                    "schema", "answers"]
+                                    "schema", "answers", "output_mode"]
 
 
 def _variants(good: dict[str, Any]) -> dict[str, tuple[str | None, bool | None]]:

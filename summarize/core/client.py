@@ -18,6 +18,9 @@ Terms:
   Before it, an answer that repeats itself (a looping model; complete or cut off) is a failed attempt,
   reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget.
 - **output budget and timeout**: fitted to the server per request (:mod:`summarize.core.budget`).
+- **output mode of an attempt**: the configured one, or under ``auto`` what the negotiator
+  (:mod:`summarize.core.negotiate`) says the server accepts; an attempt the server rejects for its mode is
+  asked again in the next mode, with a fresh conversation, and that mode is kept in the usage.
 
 The adapter (:mod:`summarize.core.adapter`) says what a request carries per output mode and reads the answer;
 instructor is not used (its module docstring says why). Every exception from openai, pydantic or httpx is
@@ -47,6 +50,7 @@ from summarize.core.adapter import answer_text, parse_answer, request_arguments
 from summarize.core.budget import answer_timeout, output_budget
 from summarize.core.config import Settings
 from summarize.core.limits import check_length, larger_output_budget
+from summarize.core.negotiate import KnownRejected, OutputModes, Server
 from summarize.core.reask import reask_messages, validation_problems, with_schema_instruction
 from summarize.core.repetition import check_repetition, repetition_reask
 from summarize.core.schema import GROUNDING, SCHEMA_VERSION, ArticleSummary, GroundingContext, _cached_schema
@@ -61,7 +65,7 @@ from summarize.errors import (
 )
 from summarize.http.network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from summarize.http.redaction import RedactingTransport, Secrets, clip, redact_logs
-from summarize.replay.fixtures import PROVENANCE, UNRECORDED, FixtureTransport, label_headers
+from summarize.replay.fixtures import PROVENANCE, UNRECORDED, FixtureTransport, Mode, label_headers
 
 __all__ = ["ModelClient", "Usage"]
 
@@ -101,23 +105,34 @@ class _Call:
     prompt_id: str
     usage: Usage
     secrets: Secrets
+    output_mode: str
     content: str | None = None
+    tried: list[str] = field(default_factory=list)  # the output modes this call asked in, in order
+    first_miss: Exception | None = None  # under auto, the replay miss of the first mode tried
     prompt: list[dict[str, Any]] = field(default_factory=list)
     conversation: list[dict[str, Any]] = field(default_factory=list)
+    messages: list[dict[str, Any]] = field(default_factory=list)  # the prompt's messages, before any schema
     reasks: int = 0
     grown: bool = False  # the output budget was already raised once after a truncation
     max_tokens: int | None = None  # the output budget of the next attempt
     automatic: bool = False  # max_tokens is the automatic budget, left out of the fixture key (core.budget)
-    output_mode: str = "json_schema"
 
     def next_labels(self) -> dict[str, str]:
         return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1, content=self.content,
                              schema=SCHEMA_VERSION, automatic_budget=self.automatic)
 
     def failed(self, exc: Exception) -> None:
-        """A request that failed for good (its retries spent) is still an attempt; a replay miss sent nothing."""
-        if not any(isinstance(c, ReplayMissError) for c in causes(exc)):
+        """A request that failed for good (its retries spent) is still an attempt; a replay miss, or a request
+        in a mode its server is known to reject, sent nothing."""
+        if not any(isinstance(c, (ReplayMissError, KnownRejected)) for c in causes(exc)):
             self.usage.attempts += 1
+
+    def ask_in(self, mode: str, prompt: list[dict[str, Any]]) -> None:
+        """Ask the next attempt in output ``mode`` (with its ``prompt``), in a fresh conversation."""
+        self.output_mode = self.usage.output_mode = mode
+        self.tried.append(mode)
+        self.prompt = self.conversation = prompt
+        self.reasks = 0
 
     def checked(self, raw: Any) -> Any:
         try:
@@ -158,6 +173,9 @@ class ModelClient:
         self.provenance: dict[str, Any] | None = None
         #: Whether an answer that cannot be recorded fails the call (the authoring tools) or is only reported.
         self.must_record = False
+        #: What output mode the server takes (``auto``), shared by every article this client summarizes.
+        self.modes = OutputModes(settings.output_mode, secrets=self.secrets)
+        self.server = Server.of(settings.base_url, settings.model)
 
     @property
     def recorded(self) -> list[Path]:
@@ -169,7 +187,8 @@ class ModelClient:
         s = self.settings
         policy = RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff,
                              rate_limit_wait=s.rate_limit_wait)
-        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy)
+        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy,
+                                 hook=self.modes.hook(self.server))
         transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
                                      provenance=self.provenance, secrets=self.secrets, must_record=self.must_record)
         self._transports.append(transport)
@@ -194,7 +213,7 @@ class ModelClient:
         """openai's create() arguments for the next attempt of ``call``."""
         s = self.settings
         prompt_chars = sum(len(str(m.get("content") or "")) for m in call.conversation)
-        return {**request_arguments(model=s.model, output_mode=s.output_mode, conversation=call.conversation,
+        return {**request_arguments(model=s.model, output_mode=call.output_mode, conversation=call.conversation,
                                     headers=call.next_labels(), temperature=s.temperature, max_tokens=call.max_tokens),
                 "timeout": answer_timeout(s.timeout, s.base_url, prompt_chars, call.max_tokens)}
 
@@ -214,7 +233,8 @@ class ModelClient:
                 try:
                     raw = self._sync.chat.completions.with_raw_response.create(**self._arguments(call))
                 except Exception as exc:
-                    call.failed(exc)
+                    if self._failed(call, exc):
+                        continue
                     raise
                 if (result := self._read(call, raw)) is not None:
                     return result, call.usage
@@ -230,7 +250,8 @@ class ModelClient:
                 try:
                     raw = await self._async.chat.completions.with_raw_response.create(**self._arguments(call))
                 except Exception as exc:
-                    call.failed(exc)
+                    if self._failed(call, exc):
+                        continue
                     raise
                 if (result := self._read(call, raw)) is not None:
                     return result, call.usage
@@ -240,18 +261,16 @@ class ModelClient:
                  prompt_id: str, content: str | None) -> Iterator[_Call]:
         """One article's call state: the length check, usage, retry log, grounding; errors translated."""
         s = self.settings
-        prompt = with_schema_instruction(messages, s.output_mode, _cached_schema(ArticleSummary))
         budget, automatic = output_budget(s.max_tokens, s.base_url, len(context.text))
-        check_length(sum(len(m.get("content") or "") for m in prompt), article_id=article_id, model=s.model,
-                     max_tokens=budget, context_window=s.context_window)
         usage = Usage()
         retried: list[str] = []
-        call = _Call(article_id, prompt_id, usage, self.secrets, content=content, prompt=prompt, conversation=prompt,
-                     max_tokens=budget, automatic=automatic, output_mode=s.output_mode)
+        call = _Call(article_id, prompt_id, usage, self.secrets, s.output_mode, content=content, max_tokens=budget,
+                     automatic=automatic)
         # The grounding context reaches the validators through a context variable (pydantic's validation
         # context would have to be threaded through every nested model's validators).
         tokens = RETRY_LOG.set(retried), GROUNDING.set(context)
         try:
+            self._ask_in(call, messages, self.modes.first(self.server))
             yield call
         except Exception as exc:
             error = translate(exc, article_id, usage, secrets=self.secrets)
@@ -262,10 +281,35 @@ class ModelClient:
             RETRY_LOG.reset(tokens[0])
             GROUNDING.reset(tokens[1])
 
+    def _ask_in(self, call: _Call, messages: list[dict[str, Any]], mode: str) -> None:
+        """Set ``call`` to ask in output ``mode``; an article too long for the model in it is refused unsent."""
+        s = self.settings
+        prompt = with_schema_instruction(messages, mode, _cached_schema(ArticleSummary))
+        check_length(sum(len(m.get("content") or "") for m in prompt), article_id=call.article_id, model=s.model,
+                     max_tokens=call.max_tokens, context_window=s.context_window)
+        call.messages = messages
+        call.ask_in(mode, prompt)
+
+    def _failed(self, call: _Call, exc: Exception) -> bool:
+        """Count a failed request; True when the attempt is to be asked again in another output mode (see
+        :mod:`summarize.core.negotiate`); raises what is final about the mode."""
+        call.failed(exc)
+        mode = self.modes.next_mode(self.server, call.output_mode, exc, chain=causes(exc), tried=call.tried,
+                                    answered=bool(call.usage.attempts), replaying=self.settings.mode is Mode.REPLAY)
+        if mode is None:
+            if call.first_miss is not None and not call.usage.attempts:  # no mode replays: say the first's miss
+                raise call.first_miss
+            return False
+        if call.first_miss is None and any(isinstance(c, ReplayMissError) for c in causes(exc)):
+            call.first_miss = exc
+        self._ask_in(call, call.messages, mode)
+        return True
+
     def _read(self, call: _Call, raw: Any) -> ArticleSummary | None:
         """The summary of one attempt's answer, or None when a next attempt is due: a reask after an answer
         that failed validation (while the budget lasts), or a fresh conversation with a larger output budget,
         once, after a truncation. Raises what is final."""
+        self.modes.accepted(self.server, call.output_mode)
         try:
             completion = call.checked(raw)
         except TruncatedOutputError:
@@ -283,7 +327,7 @@ class ModelClient:
             call.conversation = [*call.prompt, *repetition_reask(exc.problems)]
             return None
         try:
-            return parse_answer(completion, self.settings.output_mode)
+            return parse_answer(completion, call.output_mode)
         except (ValidationError, json.JSONDecodeError) as exc:
             if call.reasks >= self.settings.max_reasks:
                 raise

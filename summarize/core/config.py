@@ -5,9 +5,11 @@ Terms:
 - **explicit value**: an argument given to :class:`~summarize.Summarizer` or a CLI option; it wins.
 - **environment**: ``OPENAI_API_KEY``, ``OPENAI_BASE_URL`` and ``SUMMARIZE_MODEL`` as users of the openai
   client expect, and ``SUMMARIZE_FIXTURES`` for the fixtures folder.
-- **output mode**: how the answer's structure is requested: ``json_schema`` (OpenAI strict structured
-  output, the default), ``tools`` (strict function calling), ``json`` (JSON mode with the schema in the
-  prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
+- **output mode**: how the answer's structure is requested: ``auto`` (the default: ``json_schema`` first,
+  then, per server, the next mode when it rejects one; see :mod:`summarize.core.negotiate`), ``json_schema``
+  (OpenAI strict structured output), ``tools`` (strict function calling), ``json`` (JSON mode with the
+  schema in the prompt) or ``md_json`` (plain text holding JSON), for servers that lack the stricter ones.
+  A mode other than ``auto`` is used as it is, never changed.
 - **retries**: how often a transient failure (5xx, timeout, dropped connection) is retried, within
   ``retry_budget`` seconds, the first back-off ``retry_backoff`` seconds; ``rpm`` / ``tpm`` are optional request and token budgets per minute for a
   run (see :mod:`summarize.http.network`).
@@ -36,7 +38,8 @@ from summarize.replay.fixtures import Mode
 __all__ = ["BUDGET_WORDS", "DEFAULT_MODEL", "OUTPUT_MODES", "Settings"]
 
 DEFAULT_MODEL = defaults.MODEL
-OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
+#: The output modes a setting may name: ``auto`` and the modes a request is sent in.
+OUTPUT_MODES = ("auto", "json_schema", "tools", "json", "md_json")
 #: What ``max_tokens`` accepts besides a number (see :mod:`summarize.core.budget`).
 BUDGET_WORDS = ("auto", "none")
 

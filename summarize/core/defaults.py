@@ -39,8 +39,9 @@ __all__ = [
 MODEL = "gpt-4o-mini"
 #: The fixtures folder, when neither ``fixtures=`` / ``--fixtures`` nor ``SUMMARIZE_FIXTURES`` names one.
 FIXTURES = "fixtures"
-#: How structured output is requested (see :data:`summarize.core.config.OUTPUT_MODES`).
-OUTPUT_MODE = "json_schema"
+#: How structured output is requested (see :data:`summarize.core.config.OUTPUT_MODES`): ``auto`` asks in
+#: ``json_schema`` and falls back, per server, to the next mode it accepts (:mod:`summarize.core.negotiate`).
+OUTPUT_MODE = "auto"
 #: Sampling temperature: deterministic answers (``None`` sends none, leaving the server's default).
 TEMPERATURE: float | None = 0.0
 #: Reasks after an invalid or ungrounded answer.

@@ -16,11 +16,12 @@ Terms:
     "evidence_spans"}`` since schema version 2; a document written before holds them as strings, and the
     reader gives each as ``{"text": <the string>, "evidence": [], "evidence_spans": []}``;
   - ``run`` (:class:`RunBlock`): the model, the prompt, the schema version, the usage record
-    (:mod:`summarize.core.usage`), the seconds it took and ``answers``: who wrote each answer, in attempt
-    order (:class:`AnswerSource`: ``recorded``, ``authored`` or ``live``).
+    (:mod:`summarize.core.usage`), the seconds it took, ``answers``: who wrote each answer, in attempt
+    order (:class:`AnswerSource`: ``recorded``, ``authored`` or ``live``), and ``output_mode``: the output
+    mode the answer was asked in (under ``auto``, the one the server accepted).
 
   Fields added since format 1 began (``notes``, ``removed``, the ``live_*`` counters, the article's
-  metadata, ``schema``, ``answers``) are optional to readers; unknown fields are kept, so a newer
+  metadata, ``schema``, ``answers``, ``output_mode``) are optional to readers; unknown fields are kept, so a newer
   writer's additions do not make a document unreadable.
 - **document rule**: a file is a document when it is a JSON object with ``"format": 1`` and an
   ``article`` object. Such a file is **damaged** (:attr:`DocumentError.corrupt`) when it cannot be read as
@@ -109,6 +110,7 @@ class RunBlock(_Block):
     seconds: float | None = None
     schema_version: int | None = Field(default=None, alias="schema")
     answers: list[AnswerSource] = Field(default_factory=list)
+    output_mode: str | None = None
 
     @classmethod
     def of(cls, model: str, prompt: str, usage: Usage, seconds: float) -> RunBlock:
@@ -116,7 +118,7 @@ class RunBlock(_Block):
         from summarize.core.schema import SCHEMA_VERSION
 
         return cls(model=model, prompt=prompt, schema=SCHEMA_VERSION, **usage.record(), seconds=round(seconds, 4),
-                   answers=[AnswerSource(**a) for a in usage.answers])
+                   answers=[AnswerSource(**a) for a in usage.answers], output_mode=usage.output_mode)
 
     @property
     def accepted(self) -> AnswerSource | None:

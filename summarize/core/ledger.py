@@ -6,7 +6,8 @@ Terms:
   finishes: ``article``, ``content_hash``, ``config`` (the fingerprint), ``status`` (``done``, ``failed``
   or ``skipped``), ``error`` (kind) and ``message`` when failed, ``attempts``, ``retries``, ``replayed``,
   ``prompt_tokens``, ``completion_tokens`` (all answers) and ``live_prompt_tokens`` /
-  ``live_completion_tokens`` (answers a server produced in this run), ``cost_usd`` and ``seconds``, and
+  ``live_completion_tokens`` (answers a server produced in this run), ``output_mode`` (what the last
+  attempt was asked in: under ``auto``, what the server accepted), ``cost_usd`` and ``seconds``, and
   ``at`` (UTC time), and ``warnings`` (``{"kind", "message"}``) for what went wrong without failing the
   article. Each line is written with one ``write`` call on a file opened for appending; a line cut short
   by a crash is ignored when the ledger is read, and the next append starts a fresh line. A write that

@@ -87,7 +87,8 @@ class ArticleSummarizer:
     Every argument is optional. ``model``, ``base_url`` and ``api_key`` default to ``SUMMARIZE_MODEL``,
     ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY``; ``fixtures`` to ``SUMMARIZE_FIXTURES`` or ``./fixtures``;
     ``mode`` to ``auto`` when a key or base URL is configured, else ``replay`` (offline). ``output_mode``
-    picks how structure is requested (``json_schema``, ``tools``, ``json``, ``md_json``); ``max_reasks``
+    picks how structure is requested (``auto``, the default, finds per server the first of ``json_schema``,
+    ``tools``, ``json``, ``md_json`` it accepts: :mod:`summarize.core.negotiate`); ``max_reasks``
     bounds how often an invalid or ungrounded answer is sent back; ``retries`` how often a transient failure
     (5xx, timeout) is retried, while a 429 waits and retries for up to ``rate_limit_wait`` seconds (default
     600) without using them up. ``max_tokens`` (a number, ``"auto"`` or ``"none"``) and ``timeout`` (seconds)

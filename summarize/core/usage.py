@@ -13,6 +13,9 @@ Terms:
   from a fixture), ``{"source": "authored", "author", "note", "at"}`` (written by a person; no model
   wrote it) or ``{"source": "live", "model", "server", "at"}`` (a server answered in this run). Keys
   without a value are left out. Not part of the usage record.
+- **output mode used**: :attr:`Usage.output_mode`, the output mode the article's last attempt was asked in
+  (under ``auto``, what the server accepted: :mod:`summarize.core.negotiate`). Written beside the usage
+  record (``output_mode``) in the ledger line and the ``run`` block, not part of it.
 """
 
 from __future__ import annotations
@@ -44,8 +47,8 @@ class Usage:
     recorded model reported); ``live_*`` count only answers a server produced in this run, which is
     what costs money. ``retries`` counts transient failures retried below the attempts. ``warnings``
     lists what went wrong without failing the article (``{"kind", "message"}``, e.g. an answer that
-    could not be recorded as a fixture); ``answers`` says who wrote each answer (:func:`answer_source`).
-    Neither is part of the record.
+    could not be recorded as a fixture); ``answers`` says who wrote each answer (:func:`answer_source`);
+    ``output_mode`` what the last attempt was asked in. None of the three is part of the record.
     """
 
     attempts: int = 0
@@ -57,6 +60,7 @@ class Usage:
     live_completion_tokens: int = 0
     warnings: list[dict[str, str]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
+    output_mode: str | None = None
 
     def add(self, completion: Any, replayed: bool, provenance: dict[str, Any] | None = None) -> None:
         """Count one answer (an openai completion, or anything with a ``usage``) and note who wrote it
@@ -96,4 +100,4 @@ class Usage:
 
 
 #: The counters of a usage record, in the order they are written.
-USAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Usage) if f.name not in ("warnings", "answers"))
+USAGE_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Usage) if f.name not in ("warnings", "answers", "output_mode"))

@@ -10,6 +10,17 @@ Terms:
   retried with tenacity: exponential back-off with jitter, or exactly the wait the server asked for
   (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
   ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
+- **permanent error**: a 5xx that says the same request will fail again, and so is not retried as
+  transient: one whose body is a structured-output rejection (:mod:`summarize.http.rejection`; not
+  retried at all), or a 500 (or another 5xx but 502, 503 and 504) whose body is identical to the previous
+  attempt's, with no ``Retry-After`` (retrying stops at once: the server answers the same again). 502,
+  503 and 504 say "try later" by their definition, and often with a fixed body (OpenAI's "The server is
+  overloaded", llama.cpp's "Loading model"), so an identical body does not make them permanent.
+- **send hook**: an optional :class:`SendHook` the client hands the retry layer. It sees each request
+  once the request holds its place in flight, before it is sent (and may raise to keep it from being
+  sent), and each answer while the place is still held. The output-mode negotiation
+  (:mod:`summarize.core.negotiate`) uses it so that a request prepared in a mode the server was found to
+  reject while it waited is not sent, and so that a rejection is known before the place it held frees.
 - **rate limited**: a 429 other than a spent quota. It is no failure of the request and uses up none of
   its retries: the request waits what the server names (plus up to 20% jitter, so the requests told
   at once do not all return at once; jittered exponential back-off when it names no wait, or zero), the
@@ -41,22 +52,21 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
     Retrying,
-    retry_if_exception_type,
-    retry_if_result,
 )
 
 from summarize.http.proxies import proxy_for, tls_context
+from summarize.http.rejection import structured_output_rejection
 from summarize.text.tokens import estimate_tokens
 
 __all__ = ["IN_FLIGHT", "RATE_LIMIT_WAITED", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport",
-           "quota_exhausted", "retry_after"]
+           "SendHook", "quota_exhausted", "retry_after"]
 
 #: Response header the network layer adds to the 429 it gives up on: the seconds it waited for that request.
 RATE_LIMIT_WAITED = "x-summarize-rate-limit-waited"
@@ -75,6 +85,8 @@ def quota_exhausted(body: Any) -> bool:
 _LIMITS = httpx.Limits(max_connections=None, max_keepalive_connections=256, keepalive_expiry=30)
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504})
 RETRYABLE_ERRORS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError)
+#: 5xx statuses that mean "try later" whatever their body (see "permanent error" in the module docstring).
+_TRY_LATER = frozenset({502, 503, 504})
 #: Retried attempts of the current article (status code or exception name), when a client sets one.
 RETRY_LOG: ContextVar[list[str] | None] = ContextVar("summarize_retry_log", default=None)
 #: The run's bound on requests in flight, when a folder run sets one (see :class:`RetryTransport`).
@@ -247,6 +259,18 @@ def _transient(response: httpx.Response) -> bool:
     return not (body.startswith(b"{") and body.endswith(b"}"))
 
 
+def _permanent(response: httpx.Response, previous: tuple[int, bytes] | None) -> bool:
+    """Whether a transient-looking 5xx is a permanent error (see the module docstring); ``previous`` is the
+    status and body of the attempt before, when it was answered."""
+    status = response.status_code
+    if status < 500:
+        return False
+    if structured_output_rejection(status, response.content) is not None:
+        return True
+    return (status not in _TRY_LATER and previous == (status, response.content)
+            and retry_after(response.headers) is None)
+
+
 class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
     """A transport that hands requests on to ``inner``; closing it closes ``inner``."""
 
@@ -307,19 +331,44 @@ class _RateLimits:
         return self.clock() - self.since
 
 
+class SendHook(Protocol):
+    """What the retry layer tells a client about each send (see "send hook" in the module docstring)."""
+
+    def before_send(self, request: httpx.Request) -> None:
+        """Called before each send (retries included); raising keeps the request from being sent."""
+
+    def answered(self, request: httpx.Request, response: httpx.Response) -> None:
+        """Called with each answer (read), before it is retried or handed up."""
+
+
 class RetryTransport(LayeredTransport):
     """Sends through ``inner`` within the limiter's budgets, retrying transient failures."""
 
     def __init__(self, inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None, *,
-                 limiter: RateLimiter | None = None, policy: RetryPolicy | None = None) -> None:
+                 limiter: RateLimiter | None = None, policy: RetryPolicy | None = None,
+                 hook: SendHook | None = None) -> None:
         self.inner = inner
         self.limiter = limiter or RateLimiter()
         self.policy = policy or RetryPolicy()
+        self.hook = hook
 
     def _controller(self, retrying_cls: type) -> object:
         """A tenacity controller for one request: transient failures use up retries, 429s use up time only."""
         policy, limiter = self.policy, self.limiter
         limits = _RateLimits(limiter.clock)
+        latest: list[tuple[int, bytes]] = []  # the latest attempt's status and body, when it was answered
+
+        def retry(state: RetryCallState) -> bool:
+            outcome = state.outcome
+            if outcome is None:
+                return False
+            if outcome.failed:
+                latest.clear()
+                return isinstance(outcome.exception(), RETRYABLE_ERRORS)
+            response: httpx.Response = outcome.result()
+            previous = latest.pop() if latest else None
+            latest.append((response.status_code, response.content))
+            return _transient(response) and not _permanent(response, previous)
 
         def wait(state: RetryCallState) -> float:
             outcome = state.outcome
@@ -354,7 +403,7 @@ class RetryTransport(LayeredTransport):
         return retrying_cls(
             stop=stop,
             wait=wait,
-            retry=retry_if_exception_type(RETRYABLE_ERRORS) | retry_if_result(_transient),
+            retry=retry,
             before_sleep=log,
             retry_error_callback=give_up,
             reraise=True,
@@ -368,8 +417,12 @@ class RetryTransport(LayeredTransport):
             delay = self.limiter.reserve(estimate)
             if delay:
                 time.sleep(delay)
+            if self.hook is not None:
+                self.hook.before_send(request)
             response = inner.handle_request(request)  # type: ignore[union-attr]
             response.read()
+            if self.hook is not None:
+                self.hook.answered(request, response)
             self._settle(estimate, response)
             return response
 
@@ -387,8 +440,12 @@ class RetryTransport(LayeredTransport):
             delay = self.limiter.reserve(estimate)
             if delay:
                 await asyncio.sleep(delay)
+            if self.hook is not None:
+                self.hook.before_send(request)
             response = await inner.handle_async_request(request)  # type: ignore[union-attr]
             await response.aread()
+            if self.hook is not None:
+                self.hook.answered(request, response)
             self._settle(estimate, response)
             return response
 

@@ -107,6 +107,7 @@ class FolderReport:
     live_prompt_tokens: int = 0
     live_completion_tokens: int = 0
     requests: int = 0  # sent to a server: attempts not replayed, plus retries
+    output_modes: dict[str, int] = field(default_factory=dict)  # articles per output mode they were asked in
     cost_usd: float | None = 0.0
     started: float = field(default_factory=time.perf_counter)
     seconds: float = 0.0
@@ -149,6 +150,8 @@ class FolderReport:
             self.cost_usd = None  # a model without a price: no total either
         elif self.cost_usd is not None and cost:
             self.cost_usd += cost
+        if mode := entry.get("output_mode"):
+            self.output_modes[mode] = self.output_modes.get(mode, 0) + 1
         for warning in entry.get("warnings") or ():
             self.warnings[warning["kind"]] = self.warnings.get(warning["kind"], 0) + 1
             self.warning_examples.setdefault(warning["kind"], warning["message"])
@@ -264,6 +267,7 @@ def _spent(s: ArticleSummarizer, u: Usage | None, prices: dict[str, tuple[float,
         return {}
     return {**u.record(),
             "cost_usd": estimate_cost(s.settings.model, u.live_prompt_tokens, u.live_completion_tokens, prices),
+            **({"output_mode": u.output_mode} if u.output_mode else {}),
             **({"warnings": u.warnings} if u.warnings else {})}
 
 
