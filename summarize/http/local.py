@@ -207,7 +207,11 @@ class LocalEngine:
         return self
 
     def stop(self) -> None:
-        """Stop the server and free its port and the model's memory; safe to call more than once."""
+        """Stop the server and free its port and the model's memory; safe to call more than once.
+
+        Close the clients' streams first: a request still in flight is served to its end before the server
+        stops (measured: 30 s for an unread stream of 300 tokens, under a second once it was closed).
+        """
         server, self._server = self._server, None
         # xllamacpp has no stop call: dropping the last reference runs the C++ destructor, which ends the main
         # loop, stops the HTTP server (closing its socket) and joins their threads before it returns.
