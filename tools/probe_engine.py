@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 import openai
+from summarize.adapter import request_fields
 
 from summarize import load_article, load_prompt
-from summarize.adapter import request_fields
 from summarize.http.local import LocalEngine
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -173,6 +173,8 @@ class ModelClient:
         self.provenance: dict[str, Any] | None = None
         #: Whether an answer that cannot be recorded fails the call (the authoring tools) or is only reported.
         self.must_record = False
+        #: What serves the answers beyond its URL (the local engine's description), recorded in fixtures.
+        self.served_by: dict[str, Any] | None = None
         #: What output mode the server takes (``auto``), shared by every article this client summarizes.
         self.modes = OutputModes(settings.output_mode, secrets=self.secrets)
         self.server = Server.of(settings.base_url, settings.model)
@@ -190,7 +192,8 @@ class ModelClient:
         network = RetryTransport(self._inner, limiter=self.limiter, policy=policy,
                                  hook=self.modes.hook(self.server))
         transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
-                                     provenance=self.provenance, secrets=self.secrets, must_record=self.must_record)
+                                     provenance=self.provenance, secrets=self.secrets, must_record=self.must_record,
+                                     served_by=self.served_by)
         self._transports.append(transport)
         return transport
 

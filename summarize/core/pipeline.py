@@ -22,7 +22,7 @@ import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 import httpx
 
@@ -38,6 +38,9 @@ from summarize.errors import ArticleError, ConfigurationError
 from summarize.http.network import RateLimiter
 from summarize.replay.fixtures import Mode
 from summarize.text.idpath import id_path
+
+if TYPE_CHECKING:
+    from summarize.http.local import LocalEngine
 
 __all__ = ["DOCUMENT_FORMAT", "ArticleSummarizer", "Source", "SummaryResult", "as_article"]
 
@@ -94,6 +97,12 @@ class ArticleSummarizer:
     600) without using them up. ``max_tokens`` (a number, ``"auto"`` or ``"none"``) and ``timeout`` (seconds)
     default to an output budget and a timeout fitted to the server (:mod:`summarize.core.budget`). ``transport`` replaces the real HTTP
     transport under the fixture layer (tests pass a loopback or mock transport here).
+
+    ``local`` (a GGUF model file) runs the model on this machine: llama.cpp's server starts in this process on
+    a free loopback port (:class:`summarize.http.local.LocalEngine`, ``pip install 'summarize[local]'``) and
+    is used like any server, fixtures and ledger included; ``model`` defaults to the file's name (the name
+    its recordings replay under), ``context_window`` to the engine's context, and fixtures record the
+    engine, its version and the model file's SHA-256. :meth:`close` stops the engine.
     """
 
     def __init__(
@@ -118,7 +127,18 @@ class ArticleSummarizer:
         context_window: int | None = None,
         prompt: PromptTemplate | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        local: str | os.PathLike[str] | None = None,
     ) -> None:
+        self.engine: LocalEngine | None = None
+        if local is not None:
+            if base_url is not None:
+                raise ConfigurationError("give either local= (a model file to run here) or base_url= (a server), "
+                                         "not both")
+            from summarize.http.local import LocalEngine  # only here: http.client and friends, for local runs
+
+            self.engine = LocalEngine(local, context=context_window).start()
+            base_url, model = self.engine.base_url, model or self.engine.model_name
+            context_window = self.engine.context
         self.settings = Settings.resolve(
             model=model, base_url=base_url, api_key=api_key, fixtures=fixtures, mode=mode, output_mode=output_mode,
             temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
@@ -128,6 +148,8 @@ class ArticleSummarizer:
         )
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(self.settings, transport)
+        if self.engine is not None:
+            self._client.served_by = self.engine.describe()
 
     @classmethod
     def from_settings(cls, settings: Settings, prompt: PromptTemplate | None = None,
@@ -137,6 +159,7 @@ class ArticleSummarizer:
         self.settings = settings
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(settings, transport)
+        self.engine = None
         return self
 
     def __repr__(self) -> str:
@@ -175,12 +198,19 @@ class ArticleSummarizer:
         return self._result(article, summary, usage, started)
 
     def close(self) -> None:
-        """Release HTTP connections."""
+        """Release HTTP connections (and stop the local engine, if any)."""
         self._client.close()
+        self._stop_engine()
 
     async def aclose(self) -> None:
-        """Release HTTP connections, async ones included."""
+        """Release HTTP connections, async ones included (and stop the local engine, if any)."""
         await self._client.aclose()
+        self._stop_engine()
+
+    def _stop_engine(self) -> None:
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine = None
 
     async def __aenter__(self) -> Self:
         return self

@@ -57,6 +57,8 @@ class FixtureTransport(LayeredTransport):
     matching kind); it is never used in ``replay`` mode. ``provenance`` overrides what recorded
     fixtures say of their origin (the authoring tool marks its fixtures ``authored`` this way).
     ``secrets`` are kept out of the fixtures written (when ``store`` is a folder, not a store).
+    ``served_by`` describes the server beyond its URL (the local engine: engine and version, model file and
+    SHA-256, settings) and goes into every recorded fixture's provenance.
 
     An answer that cannot be recorded (the folder is not writable, the disk is full) was still paid
     for: it is handed back all the same, carrying a :class:`~summarize.errors.FixtureWriteError` in
@@ -67,11 +69,12 @@ class FixtureTransport(LayeredTransport):
     def __init__(self, store: FixtureStore | str | Path, mode: Mode | str = Mode.REPLAY, *,
                  inner: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
                  provenance: dict[str, Any] | None = None, secrets: Secrets | None = None,
-                 must_record: bool = False) -> None:
+                 must_record: bool = False, served_by: dict[str, Any] | None = None) -> None:
         self.store = store if isinstance(store, FixtureStore) else FixtureStore(store, secrets)
         self.mode = Mode(mode)
         self.inner = inner
         self.provenance = provenance
+        self.served_by = served_by
         self.must_record = must_record
         self.recorded: deque[Path] = deque(maxlen=10_000)  # the latest files written, for the authoring tools
 
@@ -152,6 +155,7 @@ class FixtureTransport(LayeredTransport):
                 "source": "recorded",
                 "server": origin(request.url),
                 "recorded_at": now,
+                **({"served_by": self.served_by} if self.served_by else {}),
             }
             try:
                 self.recorded.append(self.store.save(body=body, labels=labels, request=request,
