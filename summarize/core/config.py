@@ -15,6 +15,8 @@ Terms:
   tries again for up to ``rate_limit_wait`` seconds from its first 429, then fails as ``rate_limited``.
 - **context window**: tokens the model accepts in all; known for common models (:mod:`summarize.core.limits`),
   settable for others. An article that cannot fit is refused before it is sent.
+- **strict**: all or nothing, as before salvage existed: an answer still invalid after the last reask fails
+  its article instead of being salvaged into a partial summary (:mod:`summarize.core.salvage`).
 - **fixture mode**: see :class:`summarize.replay.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
   configured, else ``replay``.
 """
@@ -57,6 +59,7 @@ class Settings:
     rpm: float | None = None
     tpm: float | None = None
     context_window: int | None = None
+    strict: bool = False
 
     @classmethod
     def resolve(
@@ -79,6 +82,7 @@ class Settings:
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
+        strict: bool = False,
         env: dict[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values with the environment and check them.
@@ -131,4 +135,5 @@ class Settings:
             rpm=rpm,
             tpm=tpm,
             context_window=context_window,
+            strict=bool(strict),
         )
