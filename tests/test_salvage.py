@@ -192,6 +192,28 @@ def test_an_item_naming_a_dropped_entity_is_dropped_too_and_a_key_point_keeps_it
     assert all(q.speaker != "Adrienne Watson" for q in result.summary.quotes)
 
 
+def test_an_invalid_optional_field_is_dropped_and_its_item_kept(tmp_path: Path) -> None:
+    answer = _answer()
+    answer["published"] = "the week of the rally"
+    answer["events"][3]["when"] = {"text": "Saturday", "date": "2024-13-13", "precision": "day"}  # no 13th month
+    answer["events"][8]["when"] = {"text": "in 2030", "date": "2030", "precision": "year"}  # reported, yet future
+    answer["quotes"][2]["cue"] = ["said", "told"]
+    with LoopbackServer(default=answer) as server:
+        result = _live(server, tmp_path, max_reasks=0).run(ARTICLE)
+    assert result.partial and len(server.seen) == 1
+    assert {d.path: d.item for d in result.dropped} == {
+        "published": "the week of the rally", "events.3.when": answer["events"][3]["when"],
+        "events.8.when": answer["events"][8]["when"], "quotes.2.cue": ["said", "told"]}
+    reasons = {d.path: d.reason for d in result.dropped}
+    assert "after the article's publication date" in reasons["events.8.when"]
+    s = result.summary
+    assert len(s.events) == len(answer["events"]) and len(s.quotes) == len(answer["quotes"]), "every item is kept"
+    assert s.events[3].when is None and s.events[8].when is None and s.quotes[2].cue is None
+    assert s.events[3].evidence == answer["events"][3]["evidence"]
+    assert result.article.published is not None
+    assert s.published == result.article.published.as_date(), "the article's own date fills it, as always"
+
+
 def test_a_salvage_comes_from_the_best_answer_and_an_answer_with_nothing_usable_still_fails_typed(
         tmp_path: Path) -> None:
     flawed = _one_ungrounded_quote()

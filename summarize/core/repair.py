@@ -76,7 +76,8 @@ def _exact_text(data: dict[str, Any], context: GroundingContext) -> list[Repair]
 
     def fix(holder: dict[str, Any] | list[Any], key: Any, path: str) -> None:
         fragment = holder[key]
-        if not isinstance(fragment, str):
+        # Words that stand in the text as given need no repair (the common case, and a cheap test).
+        if not isinstance(fragment, str) or fragment in context.text:
             return
         span = locate(context.text, fragment)
         if span is not None and span.match is MatchKind.NORMALIZED:
@@ -151,16 +152,17 @@ def merge_duplicates(data: dict[str, Any], keep: dict[str, list[int]]) -> list[R
     repairs: list[Repair] = []
     for name, indices in keep.items():
         items = data[name]
-        first: dict[str, int] = {}
+        by_label: dict[str, list[int]] = {}  # kept items by their text or name: only those are compared whole
         kept = []
         for i in indices:
-            key = json.dumps(items[i], sort_keys=True, ensure_ascii=False)
-            if key in first:
-                label = items[i].get(_LABEL[name]) if isinstance(items[i], dict) else None
+            label = items[i].get(_LABEL[name]) if isinstance(items[i], dict) else None
+            key = label if isinstance(label, str) else repr(type(items[i]))
+            same = next((j for j in by_label.get(key, ()) if items[j] == items[i]), None)
+            if same is not None:
                 repairs.append(Repair(kind="duplicate", path=f"{name}.{i}", before=label if isinstance(label, str) else None,
-                                      after=f"{name}.{first[key]}"))
+                                      after=f"{name}.{same}"))
             else:
-                first[key] = i
+                by_label.setdefault(key, []).append(i)
                 kept.append(i)
         indices[:] = kept
     for i in keep.get("key_points", []):

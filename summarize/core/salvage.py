@@ -10,8 +10,12 @@ Terms:
   actors, targets and speaker name a kept entity (or describe rather than name); each other item is
   **dropped**, as a :class:`Dropped`: its path in the answer as the model gave it (``quotes.3``), the
   reason (the problems a reask would have listed) and the item itself, so that nothing the model was paid
-  for is lost from the record. A key point keeps those of its evidence passages that are grounded; each
-  passage dropped is listed (``key_points.1.evidence.2``). An answer that is not JSON, not an object, or
+  for is lost from the record. Where the rest of an item may stand, only the part at fault is dropped: a
+  key point keeps those of its evidence passages that are grounded (each passage dropped is listed,
+  ``key_points.1.evidence.2``); an event or quote with an invalid optional field (an event's ``when`` or
+  ``where``, a quote's ``speaker_role`` or ``cue``; a past event dated after the article) keeps the rest,
+  that field null (``events.3.when``); an invalid ``published`` is null (the article's own date, when
+  known, fills it as it always does). An answer that is not JSON, not an object, or
   whose top-level fields are invalid leaves nothing usable: it fails as before (the caller raises its
   validation error, translated to :class:`~summarize.errors.InvalidOutputError`).
 - **best salvage**: of the answers an article was given (the first and each reask), the salvage that keeps
@@ -23,11 +27,12 @@ fails, as before this module existed; repairs still apply.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from summarize.core.reask import validation_problems
 from summarize.core.repair import ITEM_LISTS, Repair, merge_duplicates, repair_answer
@@ -36,6 +41,7 @@ from summarize.core.schema import ArticleSummary, Entity, Event, GroundingContex
 __all__ = ["Dropped", "Reading", "read_answer", "salvage_best"]
 
 _MODELS: dict[str, type[BaseModel]] = {"key_points": KeyPoint, "events": Event, "quotes": Quote, "entities": Entity}
+_PUBLISHED: TypeAdapter[dt.date | None] = TypeAdapter(dt.date | None)  # ArticleSummary.published
 
 
 class Dropped(BaseModel):
@@ -134,10 +140,11 @@ def _kept(data: dict[str, Any], keep: dict[str, list[int]]) -> dict[str, Any]:
 
 
 def _drop_invalid(data: dict[str, Any], keep: dict[str, list[int]], context: GroundingContext | None) -> list[Dropped]:
-    """Take out of ``keep`` every item that does not validate on its own, then every event or quote naming no
-    kept entity; returns them as dropped."""
+    """Take out of ``keep`` every item that does not validate on its own (or keep it without what makes it
+    fail, when that is optional: see :func:`_without_part`), then every event or quote naming no kept
+    entity; an invalid ``published`` becomes null. Returns what was dropped."""
     ctx = {"article": context} if context is not None else None
-    dropped: list[Dropped] = []
+    dropped = _drop_published(data)
     for name, indices in keep.items():
         for i in list(indices):
             item = data[name][i]
@@ -145,26 +152,64 @@ def _drop_invalid(data: dict[str, Any], keep: dict[str, list[int]], context: Gro
                 _MODELS[name].model_validate_json(_dump(item), context=ctx)
                 continue
             except ValidationError as exc:
-                problems = validation_problems(exc, (name, i))
-            if name == "key_points" and (passages := _grounded_part(item, i, context)):
-                kept_item, lost = passages
+                problems, error = validation_problems(exc, (name, i)), exc
+            part = _without_part(name, i, item, error, context)
+            if part is not None:
                 try:
-                    KeyPoint.model_validate_json(_dump(kept_item), context=ctx)
+                    _MODELS[name].model_validate_json(_dump(part[0]), context=ctx)
                 except ValidationError:
                     pass
                 else:
-                    data[name][i] = kept_item
-                    dropped += lost
+                    data[name][i] = part[0]
+                    dropped += part[1]
                     continue
             indices.remove(i)
             dropped.append(Dropped(path=f"{name}.{i}", reason="; ".join(problems), item=item))
     return dropped + _drop_unnamed(data, keep)
 
 
-def _grounded_part(item: Any, i: int, context: GroundingContext | None) -> tuple[dict[str, Any], list[Dropped]] | None:
+#: Fields an item can do without (nullable in the schema): an error in one of them drops the field, not the item.
+_OPTIONAL = {"events": ("when", "where"), "quotes": ("speaker_role", "cue")}
+
+
+def _without_part(name: str, i: int, item: Any, error: ValidationError,
+                  context: GroundingContext | None) -> tuple[dict[str, Any], list[Dropped]] | None:
+    """The item without what made it fail, when the rest may stand: a key point without its ungrounded
+    evidence passages; an event or quote without an invalid optional field (an event's date that is in the
+    future of the article for a past event, too); and what was dropped. None when nothing can be taken out."""
+    if not isinstance(item, dict):
+        return None
+    if name == "key_points":
+        return _grounded_part(item, i, context)
+    optional = _OPTIONAL.get(name, ())
+    fields = {str(e["loc"][0]) for e in error.errors() if e["loc"] and e["loc"][0] in optional}
+    if name == "events" and item.get("when") is not None and any(not e["loc"] for e in error.errors()):
+        fields.add("when")  # the event's own check: a past event dated after the article
+    if not fields:
+        return None
+    reasons = {f: [p for p, e in zip(validation_problems(error, (name, i)), error.errors(), strict=True)
+                   if not e["loc"] or e["loc"][0] == f] for f in fields}
+    return ({**item, **dict.fromkeys(fields)},
+            [Dropped(path=f"{name}.{i}.{f}", reason="; ".join(reasons[f]), item=item.get(f)) for f in sorted(fields)])
+
+
+def _drop_published(data: dict[str, Any]) -> list[Dropped]:
+    """An invalid ``published`` (the article's own date wins over it anyway) made null."""
+    value = data.get("published")
+    if value is None:
+        return []
+    try:
+        _PUBLISHED.validate_json(_dump(value))
+        return []
+    except ValidationError as exc:
+        data["published"] = None
+        return [Dropped(path="published", reason="; ".join(validation_problems(exc, ("published",))), item=value)]
+
+
+def _grounded_part(item: dict[str, Any], i: int, context: GroundingContext | None) -> tuple[dict[str, Any], list[Dropped]] | None:
     """A key point with only its grounded evidence passages, and the passages dropped; None when no passage
     is grounded (or none is not)."""
-    evidence = item.get("evidence") if isinstance(item, dict) else None
+    evidence = item.get("evidence")
     if context is None or not isinstance(evidence, list):
         return None
     good, lost = [], []
