@@ -37,6 +37,7 @@ _EXPORTS = {
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
     "DocumentError": "errors",
+    "Dropped": "core.salvage",
     "Entity": "core.schema",
     "EntityType": "core.schema",
     "EvalReport": "evaluation.evalreport",
@@ -61,6 +62,7 @@ _EXPORTS = {
     "QuoteKind": "core.schema",
     "RateLimitedError": "errors",
     "RefusalError": "errors",
+    "Repair": "core.repair",
     "ReplayMissError": "errors",
     "RunLockedError": "errors",
     "Span": "core.schema",
@@ -95,6 +97,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DocumentError",
+    "Dropped",
     "Entity",
     "EntityType",
     "EvalReport",
@@ -119,6 +122,7 @@ __all__ = [
     "QuoteKind",
     "RateLimitedError",
     "RefusalError",
+    "Repair",
     "ReplayMissError",
     "RunLockedError",
     "Span",
@@ -163,6 +167,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .core.articles import Article, ArticleWarning, article_from_text, load_article
     from .core.document import OutputDocument, read_document
     from .core.prompting import load_prompt
+    from .core.repair import Repair
+    from .core.salvage import Dropped
     from .core.schema import (
         ArticleSummary,
         Entity,
