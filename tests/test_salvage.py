@@ -225,7 +225,14 @@ def test_a_salvage_comes_from_the_best_answer_and_an_answer_with_nothing_usable_
     assert document.run.accepted == document.run.answers[0]
 
     no_title = {k: v for k, v in _answer().items() if k != "title"}
-    for unusable in ("Sure! Here is a summary: Iran denied it.", no_title, {**_answer(), "summary": " "}):
+    nothing_grounded = _answer()
+    for name, field in (("quotes", "text"), ("events", "evidence")):
+        for item in nothing_grounded[name]:
+            item[field] = INVENTED
+    for point in nothing_grounded["key_points"]:
+        point["evidence"] = [INVENTED]
+    for unusable in ("Sure! Here is a summary: Iran denied it.", no_title, {**_answer(), "summary": " "},
+                     nothing_grounded):
         with LoopbackServer(default=unusable) as server:
             with pytest.raises(InvalidOutputError) as info:
                 _live(server, tmp_path, max_reasks=0).run(ARTICLE)

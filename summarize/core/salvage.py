@@ -17,7 +17,8 @@ Terms:
   that field null (``events.3.when``); an invalid ``published`` is null (the article's own date, when
   known, fills it as it always does). An answer that is not JSON, not an object, or
   whose top-level fields are invalid leaves nothing usable: it fails as before (the caller raises its
-  validation error, translated to :class:`~summarize.errors.InvalidOutputError`).
+  validation error, translated to :class:`~summarize.errors.InvalidOutputError`); so does one whose key
+  points, events and quotes (what is grounded in the article) would all be dropped.
 - **best salvage**: of the answers an article was given (the first and each reask), the salvage that keeps
   the most items; the latest of equals (:func:`salvage_best`).
 
@@ -41,6 +42,8 @@ from summarize.core.schema import ArticleSummary, Entity, Event, GroundingContex
 __all__ = ["Dropped", "Reading", "read_answer", "salvage_best"]
 
 _MODELS: dict[str, type[BaseModel]] = {"key_points": KeyPoint, "events": Event, "quotes": Quote, "entities": Entity}
+#: The items grounded in the article: a salvage that keeps none of them has nothing usable.
+_GROUNDED = ("key_points", "events", "quotes")
 _PUBLISHED: TypeAdapter[dt.date | None] = TypeAdapter(dt.date | None)  # ArticleSummary.published
 
 
@@ -102,6 +105,8 @@ def read_answer(text: str, context: GroundingContext | None, *, salvage: bool = 
             raise
         failure = exc
         dropped = _drop_invalid(data, keep, context)
+        if not any(keep.get(name) for name in _GROUNDED):  # nothing grounded is left: nothing usable either
+            raise
     merged = merge_duplicates(data, keep)
     if summary is None or merged:
         try:
