@@ -89,7 +89,7 @@ def read_answer(text: str, context: GroundingContext | None, *, salvage: bool = 
     """
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # pydantic's reading below says what is wrong, in the reask's words
         data = None
     if not isinstance(data, dict):
         return Reading(_validate(text, context), attempt=attempt)  # raises, as the answer is read without repair
