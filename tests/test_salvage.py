@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from summarize import InvalidOutputError, Summarizer
+from summarize import InvalidOutputError, Summarizer, TruncatedOutputError
+from summarize.core.adapter import completion_body
 from summarize.core.document import read_document
 from summarize.core.ledger import Ledger
-from summarize.testing.loopback import LoopbackServer
+from summarize.testing.loopback import LoopbackServer, Reply
 from summarize.views.report import page_names, write_report
 
 from .conftest import FAKE_KEY, SEEDS, accepted_answer
@@ -237,6 +238,18 @@ def test_a_salvage_comes_from_the_best_answer_and_an_answer_with_nothing_usable_
             with pytest.raises(InvalidOutputError) as info:
                 _live(server, tmp_path, max_reasks=0).run(ARTICLE)
         assert len(server.seen) == 1 and info.value.problems
+
+
+def test_an_answer_cut_off_after_a_reask_does_not_lose_the_salvage_of_the_earlier_one(tmp_path: Path) -> None:
+    cut = completion_body('{"title": "Trump sec', {"model": "gpt-4o-mini", "messages": []}, finish_reason="length")
+    with LoopbackServer([_one_ungrounded_quote(), Reply(200, cut)]) as server:
+        result = _live(server, tmp_path, max_reasks=1).run(ARTICLE)  # no --max-tokens: no larger budget to try
+    assert len(server.seen) == 2 and result.partial and [d.path for d in result.dropped] == ["quotes.1"]
+    document = result.to_document()
+    assert document.run is not None and document.run.accepted_attempt == 1 and document.run.attempts == 2
+    with LoopbackServer([_one_ungrounded_quote(), Reply(200, cut)]) as server:
+        with pytest.raises(TruncatedOutputError):
+            _live(server, tmp_path, max_reasks=1, strict=True).run(ARTICLE)
 
 
 def test_strict_on_the_command_line_fails_as_before_and_keeps_no_partial_document(tmp_path: Path) -> None:

@@ -260,13 +260,15 @@ class ModelClient:
     def _read(self, call: _Call, raw: Any) -> Reading | None:
         """The reading of one attempt's answer, or None when a next attempt is due: a reask after an answer
         that failed validation once repaired (while the budget lasts), or a fresh conversation with a larger
-        output budget, once, after a truncation. When the budget is spent, the best salvage of the answers
-        (unless ``strict``). Raises what is final."""
+        output budget, once, after a truncation. When the reasks are spent, or a truncation is final, the best
+        salvage of the rejected answers (unless ``strict``). Raises what is final."""
         try:
             completion = call.checked(raw)
         except TruncatedOutputError:
             budget = None if call.grown else larger_output_budget(self.settings.model, call.max_tokens)
             if budget is None:
+                if (kept := self._salvaged(call)) is not None:  # an earlier answer, paid for, still counts
+                    return kept
                 raise
             # A fresh conversation, with the larger budget and the whole reask budget.
             call.grown, call.reasks, call.conversation, call.max_tokens = True, 0, call.prompt, budget
@@ -277,12 +279,16 @@ class ModelClient:
         except (ValidationError, json.JSONDecodeError) as exc:
             call.rejected.append((call.usage.attempts, text))
             if call.reasks >= self.settings.max_reasks:
-                if not self.settings.strict and (kept := salvage_best(call.rejected, call.context)) is not None:
+                if (kept := self._salvaged(call)) is not None:
                     return kept
                 raise
             call.reasks += 1
             call.conversation = [*call.prompt, *reask_messages(completion, validation_problems(exc))]
             return None
+
+    def _salvaged(self, call: _Call) -> Reading | None:
+        """The best salvage of the article's rejected answers, unless ``strict`` (see :mod:`summarize.core.salvage`)."""
+        return None if self.settings.strict else salvage_best(call.rejected, call.context)
 
     def close(self) -> None:
         """Close the synchronous HTTP connections."""
