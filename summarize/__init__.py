@@ -37,6 +37,7 @@ _EXPORTS = {
     "AuthenticationError": "errors",
     "ConfigurationError": "errors",
     "DocumentError": "errors",
+    "Dropped": "core.salvage",
     "Entity": "core.schema",
     "EntityType": "core.schema",
     "EvalReport": "evaluation.evalreport",
@@ -64,6 +65,7 @@ _EXPORTS = {
     "RateLimitedError": "errors",
     "RefusalError": "errors",
     "RepetitiveOutputError": "errors",
+    "Repair": "core.repair",
     "ReplayMissError": "errors",
     "RunLockedError": "errors",
     "Span": "core.schema",
@@ -98,6 +100,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "DocumentError",
+    "Dropped",
     "Entity",
     "EntityType",
     "EvalReport",
@@ -124,6 +127,7 @@ __all__ = [
     "QuoteKind",
     "RateLimitedError",
     "RefusalError",
+    "Repair",
     "RepetitiveOutputError",
     "ReplayMissError",
     "RunLockedError",
@@ -170,6 +174,8 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs
     from .core.document import OutputDocument, read_document
     from .core.negotiate import OutputModeWarning
     from .core.prompting import load_prompt
+    from .core.repair import Repair
+    from .core.salvage import Dropped
     from .core.schema import (
         ArticleSummary,
         Entity,

@@ -96,6 +96,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                         f"value is used as it is (default: {defaults.OUTPUT_MODE})")
     g.add_argument("--max-reasks", type=_TIMES, default=defaults.MAX_REASKS,
                    help=f"reasks after an invalid answer (default: {defaults.MAX_REASKS})")
+    g.add_argument("--strict", action="store_true",
+                   help="all or nothing: an answer still invalid after the last reask fails its article, instead of "
+                        "keeping its valid items in a partial summary (which lists what was dropped)")
     g.add_argument("--retries", type=_TIMES, default=defaults.RETRIES,
                    help=f"retries of a transient failure: 5xx, timeout (default: {defaults.RETRIES})")
     g.add_argument("--rate-limit-wait", type=_NON_NEGATIVE, default=defaults.RATE_LIMIT_WAIT, metavar="SECONDS",
@@ -225,7 +228,7 @@ def _run(args: argparse.Namespace) -> int:
                             output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries,
                             rate_limit_wait=args.rate_limit_wait,
                             timeout=args.timeout, max_tokens=args.max_tokens, context_window=args.context_window,
-                            rpm=args.rpm, tpm=args.tpm)
+                            rpm=args.rpm, tpm=args.tpm, strict=args.strict)
     if args.workers is not None:
         print(f"summarize: warning: --{WORKERS_IGNORED}", file=sys.stderr)
     progress = RichProgress(enabled=not args.quiet)
@@ -297,6 +300,12 @@ def _problems(report: Any, out: Path) -> None:
     if report.failed > len(report.failures):
         kinds = ", ".join(f"{n} {kind}" for kind, n in sorted(report.failure_kinds.items()))
         print(f"... {report.failed} failures in all ({kinds}): every one is in {out}/ledger.jsonl", file=sys.stderr)
+    if report.partial:
+        shown = ", ".join("".join(c if c.isprintable() else repr(c)[1:-1] for c in a) for a in report.partials)
+        more = f" and {report.partial - len(report.partials)} more" if report.partial > len(report.partials) else ""
+        print(f"summarize: {report.partial} partial summar{'y' if report.partial == 1 else 'ies'} (items still invalid "
+              f"after the last reask were dropped; each document lists them under \"dropped\"): {shown}{more}. "
+              "Use --strict to fail such articles instead.", file=sys.stderr)
     for kind, n in sorted(report.warnings.items()):
         print(f"summarize: warning: {n} article(s) with {kind}, e.g.: {report.warning_examples[kind]} "
               f"(see \"warnings\" in {out}/ledger.jsonl)", file=sys.stderr)
@@ -319,13 +328,15 @@ def _table(report: Any, summarizer: Any) -> None:
             tokens = (r.get("prompt_tokens") or 0) + (r.get("completion_tokens") or 0)
             cells = [r["article"], status, r.get("quotes", ""), r.get("events", ""), r.get("entities", ""),
                      r.get("attempts", ""), tokens or ""]
-            table.add_row(*map(str, cells), style="red" if r["status"] == "failed" else None)
+            table.add_row(*map(str, cells), style={"failed": "red", "partial": "yellow"}.get(r["status"]))
         console.print(table)
     rate = report.finished / report.seconds if report.seconds else 0.0
     cost = f"${report.cost_usd:.4f}" if report.cost_usd is not None else "unknown (model not in the price table)"
     console.print(
-        f"{report.done + report.skipped} of {report.total} articles summarized "
-        f"({report.replayed} replayed, {report.skipped} skipped as already done, {report.failed} failed) "
+        f"{report.done + report.partial + report.skipped} of {report.total} articles summarized "
+        f"({report.replayed} replayed, {f'{report.partial} partial, ' if report.partial else ''}"
+        f"{report.skipped} skipped as already done, "
+        f"{report.failed} failed) "
         f"in {report.seconds:.1f} s, {rate:.1f}/s; {report.requests} requests sent; {_output_modes(report, s)}; "
         f"live tokens {report.live_prompt_tokens} in / {report.live_completion_tokens} out, est. cost {cost}. "
         f"Summaries and ledger.jsonl in {report.out}/",

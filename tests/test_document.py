@@ -47,14 +47,15 @@ def test_documents_of_the_format_keep_their_shape(seed_docs: tuple[Path, dict[st
     """Existing outputs still read: the keys written before the model existed are written, in that order."""
     _, docs = seed_docs
     for doc in docs.values():
-        assert list(doc) == ["format", "article", "summary", "run"]
+        # The outcome (complete or partial, what was dropped, what was repaired) comes after.
+        assert list(doc) == ["format", "article", "summary", "run", "status", "dropped", "repairs"]
         # Fields added later (the article's metadata; the schema version and who wrote each answer) come after.
         assert list(doc["article"]) == ["id", "title", "published", "source_path", "encoding", "content_hash",
                                         "text", "notes", "removed", "outlet", "byline", "url", "language"]
         # The usage record, the same fields as the ledger's (one shape), between the prompt and the seconds.
         assert list(doc["run"]) == ["model", "prompt", "attempts", "replayed", "retries", "prompt_tokens",
                                     "completion_tokens", "live_prompt_tokens", "live_completion_tokens", "seconds",
-                                    "schema", "answers", "output_mode"]
+                                    "schema", "answers", "output_mode", "accepted_attempt"]
 
 
 def _variants(good: dict[str, Any]) -> dict[str, tuple[str | None, bool | None]]:
@@ -140,7 +141,8 @@ def test_the_ledger_and_the_document_write_one_usage_record(seed_docs: tuple[Pat
     out, docs = seed_docs
     entries = Ledger(out).last_entries()
     for article_id, doc in docs.items():
-        counters = [k for k in doc["run"] if k not in ("model", "prompt", "seconds", "schema", "answers")]
+        counters = [k for k in doc["run"] if k not in ("model", "prompt", "seconds", "schema", "answers",
+                                                       "accepted_attempt")]
         entry = entries[article_id]
         assert [k for k in entry if k in counters] == counters
         assert {k: entry[k] for k in counters} == {k: doc["run"][k] for k in counters}

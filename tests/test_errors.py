@@ -56,10 +56,10 @@ def test_a_bad_answer_is_reasked_then_accepted_and_every_attempt_is_counted() ->
     assert len(second["messages"]) == len(first["messages"]) + 2
 
 
-def test_an_answer_that_stays_invalid_is_invalid_output_after_the_reask_budget() -> None:
+def test_an_answer_that_stays_invalid_is_invalid_output_after_the_reask_budget_when_strict() -> None:
     with LoopbackServer(default=_misquoted()) as server:
         with pytest.raises(InvalidOutputError) as info:
-            _live(server, max_reasks=1).run(ARTICLE)
+            _live(server, max_reasks=1, strict=True).run(ARTICLE)
     assert len(server.seen) == 2
     assert any("human intelligence sources" in p for p in info.value.problems)
     assert "after 2 attempt(s)" in str(info.value) and info.value.article_id == ARTICLE.stem

@@ -154,7 +154,7 @@ def test_a_persistently_malformed_body_fails_with_a_message_that_says_so(tmp_pat
 
 
 def test_usage_is_counted_for_every_failed_attempt(tmp_path: Path) -> None:
-    error, server = _run(tmp_path, ["ungrounded", "schema_invalid", "prose"])
+    error, server = _run(tmp_path, ["ungrounded", "schema_invalid", "prose"], strict=True)  # strict: no salvage
     assert isinstance(error, InvalidOutputError), error
     assert len(server.seen) == 3 and error.usage.attempts == 3
     assert error.usage.prompt_tokens == sum(seen.usage["prompt_tokens"] for seen in server.seen)

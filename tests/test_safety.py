@@ -54,10 +54,17 @@ def test_an_answer_that_obeys_the_injection_is_rejected_and_reasked(tmp_path: Pa
                "quotes": [{"text": "I resigned today", "speaker": "the minister", "speaker_role": None,
                            "kind": "direct", "cue": "said"}]}
     with LoopbackServer([obeying, obeying, obeying]) as server:
-        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", fixtures=tmp_path, max_reasks=2)
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", fixtures=tmp_path, max_reasks=2,
+                       strict=True)
         with pytest.raises(InvalidOutputError, match="does not appear word for word"):
             s.run(text)
     assert len(server.seen) == 3
+    # Without strict the reasks are the same; then the invented quote is dropped (and listed), never kept.
+    with LoopbackServer([obeying, obeying, obeying]) as server:
+        s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", fixtures=tmp_path / "salvage", max_reasks=2)
+        salvaged = s.run(text)
+    assert len(server.seen) == 3 and salvaged.partial and not salvaged.summary.quotes
+    assert [d.path for d in salvaged.dropped] == ["quotes.0"] and "does not appear" in salvaged.dropped[0].reason
 
     proper = minimal_answer({"messages": [{"role": "user", "content": f"<article>\n{text}\n</article>"}]})
     with LoopbackServer([obeying, proper]) as server:

@@ -12,7 +12,11 @@ Terms:
   failed answer are sent, so reasks do not grow without bound.
 - **conversation**: the messages the next attempt sends, built here in every output mode and sent as
   they are (``extra_body``, :func:`summarize.core.adapter.request_arguments`).
-- **completion check**: before an answer is read (:func:`summarize.core.adapter.parse_answer`),
+- **reading**: an answer is repaired where only one fix can be meant, validated, and, once the reasks are
+  spent, salvaged (its valid items kept, the rest listed as dropped) unless ``strict``
+  (:mod:`summarize.core.repair`, :mod:`summarize.core.salvage`). Every rejected answer is kept until the
+  article ends, so the best salvage may come from an earlier one.
+- **completion check**: before an answer is read (:func:`summarize.core.salvage.read_answer`),
   :func:`_check_completion` turns a refusal, a content-filter stop, a truncated answer or an empty choice
   list into the matching typed error, so none of them is mistaken for a validation problem and reasked.
   Before it, an answer that repeats itself (a looping model; complete or cut off) is a failed attempt,
@@ -46,13 +50,14 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from summarize.core.adapter import answer_text, parse_answer, request_arguments
+from summarize.core.adapter import answer_text, request_arguments
 from summarize.core.budget import answer_timeout, output_budget
 from summarize.core.config import Settings
 from summarize.core.limits import check_length, larger_output_budget
 from summarize.core.negotiate import KnownRejected, OutputModes, Server
 from summarize.core.reask import reask_messages, validation_problems, with_schema_instruction
 from summarize.core.repetition import check_repetition, repetition_reask
+from summarize.core.salvage import Reading, read_answer, salvage_best
 from summarize.core.schema import GROUNDING, SCHEMA_VERSION, ArticleSummary, GroundingContext, _cached_schema
 from summarize.core.translate import causes, translate
 from summarize.core.usage import Usage
@@ -116,6 +121,8 @@ class _Call:
     grown: bool = False  # the output budget was already raised once after a truncation
     max_tokens: int | None = None  # the output budget of the next attempt
     automatic: bool = False  # max_tokens is the automatic budget, left out of the fixture key (core.budget)
+    context: GroundingContext | None = None  # what answers are grounded in (and repaired against)
+    rejected: list[tuple[int, str]] = field(default_factory=list)  # attempt and text of each invalid answer
 
     def next_labels(self) -> dict[str, str]:
         return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1, content=self.content,
@@ -222,8 +229,9 @@ class ModelClient:
 
     # -- the two entry points -------------------------------------------------------------------
     def summarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
-                  prompt_id: str, content: str | None = None) -> tuple[ArticleSummary, Usage]:
-        """One article's summary, validated and grounded against ``context``, and what it cost.
+                  prompt_id: str, content: str | None = None) -> tuple[Reading, Usage]:
+        """One article's summary, validated and grounded against ``context`` (repaired, or salvaged after
+        the last reask unless ``strict``: see :mod:`summarize.core.salvage`), and what it cost.
 
         ``content`` (the article's content hash) labels the fixtures recorded, so that the article's other
         names find them. Raises a :class:`~summarize.errors.SummarizeError` whose ``usage`` says what the
@@ -243,7 +251,7 @@ class ModelClient:
                     return result, call.usage
 
     async def asummarize(self, messages: list[dict[str, str]], context: GroundingContext, *, article_id: str,
-                         prompt_id: str, content: str | None = None) -> tuple[ArticleSummary, Usage]:
+                         prompt_id: str, content: str | None = None) -> tuple[Reading, Usage]:
         """Async :meth:`summarize`."""
         loop = asyncio.get_running_loop()
         if self._async is None or self._async_loop is not loop:  # httpx async pools belong to one event loop
@@ -268,7 +276,7 @@ class ModelClient:
         usage = Usage()
         retried: list[str] = []
         call = _Call(article_id, prompt_id, usage, self.secrets, s.output_mode, content=content, max_tokens=budget,
-                     automatic=automatic)
+                     automatic=automatic, context=context)
         # The grounding context reaches the validators through a context variable (pydantic's validation
         # context would have to be threaded through every nested model's validators).
         tokens = RETRY_LOG.set(retried), GROUNDING.set(context)
@@ -308,16 +316,19 @@ class ModelClient:
         self._ask_in(call, call.messages, mode)
         return True
 
-    def _read(self, call: _Call, raw: Any) -> ArticleSummary | None:
-        """The summary of one attempt's answer, or None when a next attempt is due: a reask after an answer
-        that failed validation (while the budget lasts), or a fresh conversation with a larger output budget,
-        once, after a truncation. Raises what is final."""
+    def _read(self, call: _Call, raw: Any) -> Reading | None:
+        """The reading of one attempt's answer, or None when a next attempt is due: a reask after an answer
+        that failed validation once repaired (while the budget lasts), or a fresh conversation with a larger
+        output budget, once, after a truncation. When the reasks are spent, or a truncation is final, the best
+        salvage of the rejected answers (unless ``strict``). Raises what is final."""
         self.modes.accepted(self.server, call.output_mode)
         try:
             completion = call.checked(raw)
         except TruncatedOutputError:
             budget = None if call.grown else larger_output_budget(self.settings.model, call.max_tokens)
             if budget is None:
+                if (kept := self._salvaged(call)) is not None:  # an earlier answer, paid for, still counts
+                    return kept
                 raise
             # A fresh conversation, with the larger budget (keyed: see core.budget) and the whole reask budget.
             call.grown, call.reasks, call.conversation, call.max_tokens = True, 0, call.prompt, budget
@@ -325,18 +336,28 @@ class ModelClient:
             return None
         except RepetitiveOutputError as exc:  # a failed attempt: reasked without the loop (see core.repetition)
             if call.reasks >= self.settings.max_reasks:
+                if (kept := self._salvaged(call)) is not None:  # an earlier answer, paid for, still counts
+                    return kept
                 raise
             call.reasks += 1
             call.conversation = [*call.prompt, *repetition_reask(exc.problems)]
             return None
+        text = answer_text(completion, call.output_mode)
         try:
-            return parse_answer(completion, call.output_mode)
+            return read_answer(text, call.context, attempt=call.usage.attempts)
         except (ValidationError, json.JSONDecodeError) as exc:
+            call.rejected.append((call.usage.attempts, text))
             if call.reasks >= self.settings.max_reasks:
+                if (kept := self._salvaged(call)) is not None:
+                    return kept
                 raise
             call.reasks += 1
             call.conversation = [*call.prompt, *reask_messages(completion, validation_problems(exc))]
             return None
+
+    def _salvaged(self, call: _Call) -> Reading | None:
+        """The best salvage of the article's rejected answers, unless ``strict`` (see :mod:`summarize.core.salvage`)."""
+        return None if self.settings.strict else salvage_best(call.rejected, call.context)
 
     def close(self) -> None:
         """Close the synchronous HTTP connections."""

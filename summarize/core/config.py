@@ -20,6 +20,8 @@ Terms:
   are defined in :mod:`summarize.core.budget`.
 - **context window**: tokens the model accepts in all; known for common models (:mod:`summarize.core.limits`),
   settable for others. An article that cannot fit is refused before it is sent.
+- **strict**: all or nothing, as before salvage existed: an answer still invalid after the last reask fails
+  its article instead of being salvaged into a partial summary (:mod:`summarize.core.salvage`).
 - **fixture mode**: see :class:`summarize.replay.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
   configured, else ``replay``.
 """
@@ -65,6 +67,7 @@ class Settings:
     rpm: float | None = None
     tpm: float | None = None
     context_window: int | None = None
+    strict: bool = False
 
     @classmethod
     def resolve(
@@ -87,6 +90,7 @@ class Settings:
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
+        strict: bool = False,
         env: dict[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values with the environment and check them.
@@ -142,4 +146,5 @@ class Settings:
             rpm=rpm,
             tpm=tpm,
             context_window=context_window,
+            strict=bool(strict),
         )

@@ -16,12 +16,23 @@ Terms:
     "evidence_spans"}`` since schema version 2; a document written before holds them as strings, and the
     reader gives each as ``{"text": <the string>, "evidence": [], "evidence_spans": []}``;
   - ``run`` (:class:`RunBlock`): the model, the prompt, the schema version, the usage record
-    (:mod:`summarize.core.usage`), the seconds it took, ``answers``: who wrote each answer, in attempt
-    order (:class:`AnswerSource`: ``recorded``, ``authored`` or ``live``), and ``output_mode``: the output
-    mode the answer was asked in (under ``auto``, the one the server accepted).
+    (:mod:`summarize.core.usage`), the seconds it took and ``answers``: who wrote each answer, in attempt
+    order (:class:`AnswerSource`: ``recorded``, ``authored`` or ``live``), ``output_mode``: the output mode the answer was asked in (under ``auto``, the one the server accepted),
+    and ``accepted_attempt`` when the summary is not the last answer's (a salvage of an earlier answer;
+    attempts are numbered from 1);
+  - ``status``: ``complete``, or ``partial`` when items of the model's answer were dropped because they
+    stayed invalid or ungrounded after the last reask (see :mod:`summarize.core.salvage`); a document
+    without it is complete;
+  - ``dropped``: each item left out of a partial summary, ``{"path", "reason", "item"}``: where it stood in
+    the answer as the model gave it (``quotes.3``, ``key_points.1.evidence.2``), why (the problems a reask
+    would name), and the item itself;
+  - ``repairs``: each change made to the answer without the model, ``{"kind", "path", "before", "after"}``
+    (kinds ``exact_text``, ``entity_name``, ``precision``, ``duplicate``: see :mod:`summarize.core.repair`).
 
   Fields added since format 1 began (``notes``, ``removed``, the ``live_*`` counters, the article's
-  metadata, ``schema``, ``answers``, ``output_mode``) are optional to readers; unknown fields are kept, so a newer
+  metadata, ``schema``, ``answers``, ``output_mode``, ``accepted_attempt``, ``status``, ``dropped``, ``repairs``) are
+  optional to readers, so the format stays 1 (a reader of an older version sees a partial document as a
+  summary with fewer items, which it is); unknown fields are kept, so a newer
   writer's additions do not make a document unreadable.
 - **document rule**: a file is a document when it is a JSON object with ``"format": 1`` and an
   ``article`` object. Such a file is **damaged** (:attr:`DocumentError.corrupt`) when it cannot be read as
@@ -42,11 +53,13 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from summarize.core.repair import Repair
+from summarize.core.salvage import Dropped
 from summarize.core.usage import USAGE_FIELDS, Usage
 from summarize.errors import DocumentError
 
-__all__ = ["DOCUMENT_FORMAT", "AnswerSource", "ArticleBlock", "DocumentError", "OutputDocument", "RemovedLine", "RunBlock",
-           "iter_documents", "read_document"]
+__all__ = ["DOCUMENT_FORMAT", "AnswerSource", "ArticleBlock", "DocumentError", "Dropped", "OutputDocument", "RemovedLine",
+           "Repair", "RunBlock", "iter_documents", "read_document"]
 
 #: Version of the output document written per article.
 DOCUMENT_FORMAT: Final = 1
@@ -111,18 +124,23 @@ class RunBlock(_Block):
     schema_version: int | None = Field(default=None, alias="schema")
     answers: list[AnswerSource] = Field(default_factory=list)
     output_mode: str | None = None
+    accepted_attempt: int | None = None
 
     @classmethod
-    def of(cls, model: str, prompt: str, usage: Usage, seconds: float) -> RunBlock:
-        """The run block of a summary just made."""
+    def of(cls, model: str, prompt: str, usage: Usage, seconds: float, accepted_attempt: int | None = None) -> RunBlock:
+        """The run block of a summary just made (``accepted_attempt``: only when it is not the last answer's)."""
         from summarize.core.schema import SCHEMA_VERSION
 
         return cls(model=model, prompt=prompt, schema=SCHEMA_VERSION, **usage.record(), seconds=round(seconds, 4),
-                   answers=[AnswerSource(**a) for a in usage.answers], output_mode=usage.output_mode)
+                   answers=[AnswerSource(**a) for a in usage.answers], output_mode=usage.output_mode,
+                   accepted_attempt=accepted_attempt)
 
     @property
     def accepted(self) -> AnswerSource | None:
-        """Who wrote the answer that was accepted (the last one); ``None`` in a document written before."""
+        """Who wrote the answer that was accepted (the last one, unless ``accepted_attempt`` names another);
+        ``None`` in a document written before."""
+        if self.accepted_attempt and 0 < self.accepted_attempt <= len(self.answers):
+            return self.answers[self.accepted_attempt - 1]
         return self.answers[-1] if self.answers else None
 
     @property
@@ -138,6 +156,9 @@ class OutputDocument(_Block):
     article: ArticleBlock
     summary: dict[str, Any]
     run: RunBlock | None = None
+    status: Literal["complete", "partial"] = "complete"
+    dropped: list[Dropped] = Field(default_factory=list)
+    repairs: list[Repair] = Field(default_factory=list)
 
     @field_validator("summary")
     @classmethod
@@ -158,6 +179,11 @@ class OutputDocument(_Block):
     def id(self) -> str:
         """The article id."""
         return self.article.id
+
+    @property
+    def partial(self) -> bool:
+        """Whether items of the model's answer were dropped (``status`` ``partial``)."""
+        return self.status == "partial"
 
     @property
     def quotes(self) -> list[dict[str, Any]]:

@@ -3,8 +3,10 @@
 Terms:
 
 - **ledger**: ``OUT/ledger.jsonl``, one JSON object per line and per outcome, appended as each article
-  finishes: ``article``, ``content_hash``, ``config`` (the fingerprint), ``status`` (``done``, ``failed``
-  or ``skipped``), ``error`` (kind) and ``message`` when failed, ``attempts``, ``retries``, ``replayed``,
+  finishes: ``article``, ``content_hash``, ``config`` (the fingerprint), ``status`` (``done``, ``partial``
+  (items of the answer dropped: see :mod:`summarize.core.salvage`), ``failed`` or ``skipped``), ``error``
+  (kind) and ``message`` when failed, the items a summary holds (``quotes``, ``events``, ``entities``,
+  ``key_points``) with ``repairs`` and ``dropped`` (how many) when summarized, ``attempts``, ``retries``, ``replayed``,
   ``prompt_tokens``, ``completion_tokens`` (all answers) and ``live_prompt_tokens`` /
   ``live_completion_tokens`` (answers a server produced in this run), ``output_mode`` (what the last
   attempt was asked in: under ``auto``, what the server accepted), ``cost_usd`` and ``seconds``, and
@@ -15,8 +17,9 @@ Terms:
   began) and raised as an :class:`~summarize.errors.OutputError`: the ledger never holds half a line.
 - **fingerprint**: a hash of everything that changes the summary besides the article: model, prompt
   version and text, output mode, sampling parameters, schema and document format. An article whose
-  last ledger line is ``done`` with the same content hash and fingerprint, and whose output file
-  exists, is skipped on resume; everything else is (re)done.
+  last ledger line is ``done`` (or ``partial``, or ``skipped``) with the same content hash and
+  fingerprint, and whose output file exists, is skipped on resume (a partial one is redone by a strict
+  run); everything else is (re)done. ``strict`` is not in the fingerprint: it changes no complete summary.
 - **price table**: USD per million input and output tokens by model. Cost is estimated from live
   tokens only: replayed answers cost nothing. Override it with your own table; unknown models have no
   estimate.

@@ -6,8 +6,10 @@ Terms:
   (``Article.from_text(...)``, ``load_article(path)``), a :class:`pathlib.Path` (or any ``os.PathLike``)
   to an article file, ``path="..."`` as a keyword, or a ``str``, which is always the article's text
   (a ``str`` naming an existing file is still read from it, with a ``DeprecationWarning``, for one release).
-- **result**: a :class:`SummaryResult`: the summary with the article it belongs to and what making it
-  cost (attempts, tokens, seconds). :meth:`ArticleSummarizer.summarize` returns just the summary.
+- **result**: a :class:`SummaryResult`: the summary with the article it belongs to, what making it
+  cost (attempts, tokens, seconds), the repairs made to the answer and the items dropped from it (a
+  **partial** result: see :mod:`summarize.core.salvage`). :meth:`ArticleSummarizer.summarize` returns just
+  the summary, partial or not; :meth:`ArticleSummarizer.run` says which (or pass ``strict=True``).
 - **output document**: the JSON written for one article (:meth:`SummaryResult.to_document`, an
   :class:`~summarize.core.document.OutputDocument`): the article with its text, the summary and how it was
   made. Its fields, and the one rule for reading it back, are in :mod:`summarize.core.document`.
@@ -19,7 +21,7 @@ import os
 import sys
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Self
@@ -32,6 +34,8 @@ from summarize.core.client import ModelClient
 from summarize.core.config import Settings
 from summarize.core.document import DOCUMENT_FORMAT, ArticleBlock, OutputDocument, RemovedLine, RunBlock
 from summarize.core.prompting import PromptTemplate, load_prompt
+from summarize.core.repair import Repair
+from summarize.core.salvage import Dropped, Reading
 from summarize.core.schema import ArticleSummary, GroundingContext
 from summarize.core.usage import Usage
 from summarize.errors import ArticleError, ConfigurationError
@@ -50,7 +54,7 @@ Source = Article | str | os.PathLike[str]
 
 @dataclass(frozen=True)
 class SummaryResult:
-    """A summary with its article and its cost."""
+    """A summary with its article, its cost, the repairs made to the answer and the items dropped from it."""
 
     article: Article
     summary: ArticleSummary
@@ -58,6 +62,14 @@ class SummaryResult:
     model: str
     prompt: str
     seconds: float
+    repairs: list[Repair] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+    accepted_attempt: int | None = None  # the attempt whose answer this is, when not the last
+
+    @property
+    def partial(self) -> bool:
+        """Whether items of the answer were dropped (salvaged after the last reask)."""
+        return bool(self.dropped)
 
     def to_document(self) -> OutputDocument:
         """The output document for this article (see :mod:`summarize.core.document`)."""
@@ -70,7 +82,8 @@ class SummaryResult:
                 outlet=a.outlet, byline=a.byline, url=a.url, language=a.language,
             ),
             summary=self.summary.model_dump(mode="json"),
-            run=RunBlock.of(self.model, self.prompt, self.usage, self.seconds),
+            run=RunBlock.of(self.model, self.prompt, self.usage, self.seconds, self.accepted_attempt),
+            status="partial" if self.partial else "complete", repairs=list(self.repairs), dropped=list(self.dropped),
         )
 
     def write(self, folder: str | Path) -> Path:
@@ -92,7 +105,9 @@ class ArticleSummarizer:
     ``mode`` to ``auto`` when a key or base URL is configured, else ``replay`` (offline). ``output_mode``
     picks how structure is requested (``auto``, the default, finds per server the first of ``json_schema``,
     ``tools``, ``json``, ``md_json`` it accepts: :mod:`summarize.core.negotiate`); ``max_reasks``
-    bounds how often an invalid or ungrounded answer is sent back; ``retries`` how often a transient failure
+    bounds how often an invalid or ungrounded answer is sent back (after repair); when they are spent, the
+    valid items of the answer are kept and the result is partial, unless ``strict`` (then the article fails);
+    ``retries`` how often a transient failure
     (5xx, timeout) is retried, while a 429 waits and retries for up to ``rate_limit_wait`` seconds (default
     600) without using them up. ``max_tokens`` (a number, ``"auto"`` or ``"none"``) and ``timeout`` (seconds)
     default to an output budget and a timeout fitted to the server (:mod:`summarize.core.budget`). ``transport`` replaces the real HTTP
@@ -125,6 +140,7 @@ class ArticleSummarizer:
         rpm: float | None = None,
         tpm: float | None = None,
         context_window: int | None = None,
+        strict: bool = False,
         prompt: PromptTemplate | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         local: str | os.PathLike[str] | None = None,
@@ -144,7 +160,7 @@ class ArticleSummarizer:
             temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
             retries=retries, retry_budget=retry_budget, retry_backoff=retry_backoff, rate_limit_wait=rate_limit_wait,
             rpm=rpm, tpm=tpm,
-            context_window=context_window,
+            context_window=context_window, strict=strict,
         )
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(self.settings, transport)
@@ -185,17 +201,17 @@ class ArticleSummarizer:
         """Summarize one article (as :meth:`summarize` takes it) and return the summary with its article and cost."""
         article = as_article(source, path=path)
         started = time.perf_counter()
-        summary, usage = self._client.summarize(*self._request(article), article_id=article.id,
+        reading, usage = self._client.summarize(*self._request(article), article_id=article.id,
                                                 prompt_id=self.prompt.id, content=article.content_hash)
-        return self._result(article, summary, usage, started)
+        return self._result(article, reading, usage, started)
 
     async def arun(self, source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> SummaryResult:
         """Async :meth:`run`."""
         article = as_article(source, path=path)
         started = time.perf_counter()
-        summary, usage = await self._client.asummarize(*self._request(article), article_id=article.id,
+        reading, usage = await self._client.asummarize(*self._request(article), article_id=article.id,
                                                        prompt_id=self.prompt.id, content=article.content_hash)
-        return self._result(article, summary, usage, started)
+        return self._result(article, reading, usage, started)
 
     def close(self) -> None:
         """Release HTTP connections (and stop the local engine, if any)."""
@@ -227,9 +243,11 @@ class ArticleSummarizer:
     def _request(self, article: Article) -> tuple[list[dict[str, str]], GroundingContext]:
         return self.prompt.messages(article), GroundingContext(text=article.text, published=article.published)
 
-    def _result(self, article: Article, summary: ArticleSummary, usage: Usage, started: float) -> SummaryResult:
-        return SummaryResult(article=article, summary=summary, usage=usage, model=self.settings.model,
-                             prompt=self.prompt.id, seconds=time.perf_counter() - started)
+    def _result(self, article: Article, reading: Reading, usage: Usage, started: float) -> SummaryResult:
+        return SummaryResult(article=article, summary=reading.summary, usage=usage, model=self.settings.model,
+                             prompt=self.prompt.id, seconds=time.perf_counter() - started,
+                             repairs=list(reading.repairs), dropped=list(reading.dropped),
+                             accepted_attempt=reading.attempt if 0 < reading.attempt < usage.attempts else None)
 
 
 def as_article(source: Source | None = None, *, path: str | os.PathLike[str] | None = None) -> Article:

@@ -33,8 +33,9 @@ _INSTRUCTIONS = {
 }
 
 
-def validation_problems(exc: BaseException) -> list[str]:
-    """The problems (see the module docstring) of a pydantic validation error or a JSON decoding error."""
+def validation_problems(exc: BaseException, prefix: tuple[str | int, ...] = ()) -> list[str]:
+    """The problems (see the module docstring) of a pydantic validation error or a JSON decoding error;
+    ``prefix`` is the path of what was validated within the answer (``("quotes", 3)`` for one quote)."""
     errors = getattr(exc, "errors", None)
     if callable(errors):
         try:
@@ -42,14 +43,14 @@ def validation_problems(exc: BaseException) -> list[str]:
         except TypeError:  # not pydantic's signature
             listed = errors()
         if isinstance(listed, list) and listed:
-            return [_problem(e) for e in listed if isinstance(e, dict)]
+            return [_problem(e, prefix) for e in listed if isinstance(e, dict)]
     if isinstance(exc, json.JSONDecodeError):
         return [f"{_UNREADABLE} {exc.msg} at line {exc.lineno}, column {exc.colno}."]
     return [_UNREADABLE]
 
 
-def _problem(error: dict[str, Any]) -> str:
-    where = ".".join(map(str, error.get("loc") or ())) or "(the whole answer)"
+def _problem(error: dict[str, Any], prefix: tuple[str | int, ...] = ()) -> str:
+    where = ".".join(map(str, (*prefix, *(error.get("loc") or ())))) or "(the whole answer)"
     cause = (error.get("ctx") or {}).get("error")
     # A ValueError from our validators: its own message, without pydantic's "Value error, " prefix.
     message = str(cause) if error.get("type") == "value_error" and cause is not None else str(error.get("msg", ""))

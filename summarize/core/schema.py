@@ -49,9 +49,11 @@ __all__ = [
     "Precision",
     "Quote",
     "QuoteKind",
+    "Reference",
     "Span",
     "TimeRef",
     "model_schema",
+    "unknown_references",
 ]
 
 
@@ -329,6 +331,49 @@ def _is_descriptive(ref: str) -> bool:
     return any(w[:1].islower() and w not in _NAME_PARTICLES for w in ref.split() if w.isalpha())
 
 
+@dataclass(frozen=True)
+class Reference:
+    """A name an answer uses for someone (an event's actor or target, a quote's speaker) and where it stands:
+    ``items`` (``events`` or ``quotes``), ``index`` in that list, ``field`` (``actors``, ``targets`` or
+    ``speaker``) and ``position`` in the field's list (``None`` for a speaker)."""
+
+    items: str
+    index: int
+    field: str
+    position: int | None
+    name: str
+
+    @property
+    def path(self) -> str:
+        """``events.0.actors.1``, ``quotes.2.speaker``."""
+        tail = "" if self.position is None else f".{self.position}"
+        return f"{self.items}.{self.index}.{self.field}{tail}"
+
+    @property
+    def problem(self) -> str:
+        """What is wrong with it, in the words of the reask."""
+        return f"{self.items}.{self.index}.{self.field}: '{self.name}' is not an entity name or alias"
+
+
+def unknown_references(entity_names: list[list[str]], event_refs: list[tuple[list[str], list[str]]],
+                       speakers: list[str]) -> list[Reference]:
+    """The references that name no listed entity and are not descriptive: what the answer's reference check
+    rejects. Given as plain values (each entity's names; each event's actors and targets; each quote's
+    speaker, in order) so that repair and salvage ask the same question of an answer not yet validated."""
+    # Spelling folded as grounding folds it: "Iran's" names the entity listed as "Iran’s"; accents composed.
+    known = {normalize(n).casefold() for names in entity_names for n in names}
+
+    def unknown(ref: str) -> bool:
+        return not (normalize(ref).casefold() in known or _is_descriptive(ref))
+
+    found: list[Reference] = []
+    for i, (actors, targets) in enumerate(event_refs):
+        found += [Reference("events", i, "actors", k, ref) for k, ref in enumerate(actors) if unknown(ref)]
+        found += [Reference("events", i, "targets", k, ref) for k, ref in enumerate(targets) if unknown(ref)]
+    found += [Reference("quotes", i, "speaker", None, ref) for i, ref in enumerate(speakers) if unknown(ref)]
+    return found
+
+
 class ArticleSummary(_Model):
     """The structured summary of one news article."""
 
@@ -357,22 +402,9 @@ class ArticleSummary(_Model):
             day = published.as_date()
             if day is not None or self.published is None or not published.contains(self.published):
                 self.published = day
-        # Spelling folded as grounding folds it: "Iran's" names the entity listed as "Iran’s"; accents composed.
-        known = {normalize(n).casefold() for e in self.entities for n in e.names()}
-        problems: list[str] = []
-
-        def check(ref: str, where: str) -> None:
-            if normalize(ref).casefold() in known or _is_descriptive(ref):
-                return
-            problems.append(f"{where} '{ref}' is not an entity name or alias")
-
-        for i, event in enumerate(self.events):
-            for ref in event.actors:
-                check(ref, f"events.{i}.actors:")
-            for ref in event.targets:
-                check(ref, f"events.{i}.targets:")
-        for i, quote in enumerate(self.quotes):
-            check(quote.speaker, f"quotes.{i}.speaker:")
+        problems = [ref.problem for ref in unknown_references(
+            [e.names() for e in self.entities], [(e.actors, e.targets) for e in self.events],
+            [q.speaker for q in self.quotes])]
         if problems:
             raise ValueError(
                 "; ".join(problems)

@@ -71,8 +71,9 @@ class ScriptedTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 def _summarizer(fixtures: Path, provenance: dict[str, Any], replies: list[Any], **options: Any) -> tuple[ArticleSummarizer, ScriptedTransport]:
     script = ScriptedTransport(replies)
     # One attempt per prepared reply: a reask past the script would only meet its "no more replies" 500,
-    # and a scripted server has no transient failures worth retrying.
-    options.update(max_reasks=max(0, len(replies) - 1), retries=0)
+    # and a scripted server has no transient failures worth retrying. Strict: an authored answer is a
+    # fixture only when valid whole; a salvage would record a reask sequence that never ends in one.
+    options.update(max_reasks=max(0, len(replies) - 1), retries=0, strict=True)
     s = ArticleSummarizer(fixtures=fixtures, mode=Mode.RECORD, base_url=_AUTHORED_BASE_URL, transport=script, **options)
     # The fixture layer writes what the script answers; provenance marks it authored, not recorded.
     s._client.provenance = provenance

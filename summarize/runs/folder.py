@@ -15,8 +15,9 @@ Terms:
   processes, which also spent more CPU per article), so the multi-process pool of 0.1 was removed;
   the ``workers`` option is accepted and ignored, with a warning, until 0.2 (:data:`WORKERS_IGNORED`).
 - **outcome**: ``done`` (summarized now; ``replayed`` when every attempt came from fixtures),
-  ``skipped`` (done before with the same content and configuration: see resume), or ``failed`` with a
-  typed error. An article's failure never stops the run; an outcome can also carry ``warnings`` (an
+  ``partial`` (summarized now, with items of the answer dropped after the last reask: see
+  :mod:`summarize.core.salvage`), ``skipped`` (done before with the same content and configuration: see
+  resume), or ``failed`` with a typed error. An article's failure never stops the run; an outcome can also carry ``warnings`` (an
   answer that was used but could not be recorded as a fixture).
 - **the output folder**: checked writable before the first request, and locked for the run, so that a
   second run on the same ``OUT`` says who holds it and stops, or waits (see :mod:`summarize.runs.outfolder`).
@@ -24,7 +25,10 @@ Terms:
   :class:`~summarize.errors.OutputError`: every later article would be paid for and lost the same way.
 - **failures in memory**: the report keeps counts per error kind and the first :data:`FAILURES_KEPT`
   failures; every failure is in the ledger, so memory does not grow with the number of failures.
-- **resume**: running the same command again skips what is done and retries what failed. An
+- **resume**: running the same command again skips what is done and retries what failed. A partial
+  document counts as done: its answer was paid for, and asking again would most likely pay for the same
+  faults; a ``strict`` run (``--strict``) redoes it, since strict accepts only complete documents (and
+  ``--no-resume`` redoes everything). An
   interrupted run (Ctrl-C, a crash, ``kill -9``) leaves only whole files: outputs are renamed into
   place, ledger lines written in one call. A temporary file that a ``kill -9`` left behind
   (``.<name>.json.<random>.tmp``) is removed when the next run starts.
@@ -94,6 +98,9 @@ class FolderReport:
     out: Path
     total: int = 0
     done: int = 0
+    partial: int = 0
+    partials: list[str] = field(default_factory=list)
+    """The first :data:`FAILURES_KEPT` partial articles' ids (``partial`` counts them all)."""
     replayed: int = 0
     skipped: int = 0
     failed: int = 0
@@ -122,11 +129,14 @@ class FolderReport:
     @property
     def finished(self) -> int:
         """Articles with an outcome so far."""
-        return self.done + self.skipped + self.failed
+        return self.done + self.partial + self.skipped + self.failed
 
     @property
     def ok(self) -> bool:
-        """Whether every article ended done or skipped, with no warning (such as an unrecorded answer)."""
+        """Whether every article ended done, partial or skipped, with no warning (such as an unrecorded answer).
+
+        A partial article is not a failure: its valid items are saved and its document lists what was dropped.
+        """
         return not self.failed and not self.warnings and not self.interrupted
 
     def _record(self, entry: dict[str, Any]) -> None:
@@ -140,7 +150,12 @@ class FolderReport:
         elif status == "skipped":
             self.skipped += 1
         else:
-            self.done += 1
+            if status == "partial":
+                self.partial += 1
+                if len(self.partials) < FAILURES_KEPT:
+                    self.partials.append(entry["article"])
+            else:
+                self.done += 1
             self.replayed += int(entry.get("replayed") == entry.get("attempts") and entry.get("attempts", 0) > 0)
         for name in ("prompt_tokens", "completion_tokens", "live_prompt_tokens", "live_completion_tokens"):
             setattr(self, name, getattr(self, name) + int(entry.get(name) or 0))
@@ -208,8 +223,8 @@ class _Run:
             return None
         self.seen[document.lower()] = where
         status, content_hash, config = self.previous.get(article.id, (None, None, None))
-        if (status in ("done", "skipped") and content_hash == article.content_hash and config == self.config
-                and _has_document(self.out / document, article)):
+        if (status in ("done", "partial", "skipped") and content_hash == article.content_hash and config == self.config
+                and _has_document(self.out / document, article, complete=self.s.settings.strict)):
             self.finish({**base, "status": "skipped"})
             return None
         return article, base
@@ -229,14 +244,14 @@ class _Run:
         self.finish(entry)
 
 
-def _has_document(path: Path, article: Article) -> bool:
-    """Whether ``path`` holds ``article``'s output document, by the one document rule: a damaged or
-    foreign file there is not a summary, and resume makes the article again."""
+def _has_document(path: Path, article: Article, *, complete: bool = False) -> bool:
+    """Whether ``path`` holds ``article``'s output document (a complete one, if ``complete``), by the one
+    document rule: a damaged or foreign file there is not a summary, and resume makes the article again."""
     try:
         doc = read_document(path)
     except DocumentError:
         return False
-    return doc.article.content_hash == article.content_hash
+    return doc.article.content_hash == article.content_hash and not (complete and doc.partial)
 
 
 async def summarize_one(s: ArticleSummarizer, article: Article, out: Path, base: dict[str, Any],
@@ -255,9 +270,10 @@ async def summarize_one(s: ArticleSummarizer, article: Article, out: Path, base:
                 f"Could not write the summary of {article.id} in {out}: {exc.strerror or exc}. The run stopped; free "
                 "space (or fix the folder) and run the same command again to resume.",
                 **_spent(s, result.usage, prices), "seconds": round(time.perf_counter() - started, 3)}
-    return {**base, "status": "done", **_spent(s, result.usage, prices),
+    return {**base, "status": "partial" if result.partial else "done", **_spent(s, result.usage, prices),
             "quotes": len(result.summary.quotes), "events": len(result.summary.events),
-            "entities": len(result.summary.entities), "seconds": round(result.seconds, 3)}
+            "entities": len(result.summary.entities), "key_points": len(result.summary.key_points),
+            "repairs": len(result.repairs), "dropped": len(result.dropped), "seconds": round(result.seconds, 3)}
 
 
 def _spent(s: ArticleSummarizer, u: Usage | None, prices: dict[str, tuple[float, float]] | None) -> dict[str, Any]:

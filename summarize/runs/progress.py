@@ -1,6 +1,6 @@
 """A live progress bar for folder runs (rich), on standard error, shown only on a terminal.
 
-It shows articles finished out of the total, then done / replayed / skipped / failed counts,
+It shows articles finished out of the total, then done / replayed / partial / skipped / failed counts,
 throughput (articles per second), the estimated time left, and the articles in progress with the seconds
 each has been running (:func:`in_progress_text`), redrawn twice a second: against a slow server (a local
 CPU model writes 15 tokens a second, so one answer takes minutes) the run shows it is alive, and which
@@ -72,7 +72,8 @@ class RichProgress:
     def update(self, report: FolderReport) -> None:
         self.report = report
         rate = report.finished / report.seconds if report.seconds > 0 else 0.0
-        counts = (f"[green]{report.done} done[/green] ({report.replayed} replayed) {report.skipped} skipped "
+        partial = f"[yellow]{report.partial} partial[/yellow] " if report.partial else ""
+        counts = (f"[green]{report.done} done[/green] ({report.replayed} replayed) {partial}{report.skipped} skipped "
                   f"[red]{report.failed} failed[/red]")
         self._bar.update(self._task, completed=report.finished, counts=counts, rate=f"{rate:.1f}/s")
 

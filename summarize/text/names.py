@@ -21,6 +21,11 @@ Terms:
 - **names** of a reference, given a list of entities: its normal form, plus the normal forms of the
   name and aliases of every entity that has that normal form among its own names.
 
+A reference **names an entity** of a list (:func:`entity_for`, how repair links a speaker or an actor to the
+entity it means) when its normal form is the normal form of one of the entity's names (``"Gen. Qassem
+Soleimani"``, ``"the Pentagon"``), or, for a person, the last words of one of them (a surname: ``"Esper"``
+names ``"Mark Esper"``); and only one entity of the list is so named. Two Trumps make ``"Trump"`` name neither.
+
 Two references, each with its own document's entities, **match** when their names intersect: so a
 predicted ``"Trump"`` matches a gold ``"Donald Trump"`` when either the gold or the predicted entities
 list ``Trump`` as an alias of ``Donald Trump``.
@@ -34,7 +39,7 @@ from collections.abc import Iterable
 
 from summarize.text.grounding import normalize
 
-__all__ = ["NameIndex", "fold_name", "name_key", "normalize_name", "same_referent"]
+__all__ = ["NameIndex", "entity_for", "fold_name", "name_key", "normalize_name", "same_referent"]
 
 _SINGLE_TITLES = frozenset(
     """the a an mr mrs ms miss dr prof professor sir dame lord lady gen general lt lieutenant col colonel maj major
@@ -119,3 +124,19 @@ class NameIndex:
 def same_referent(gold: str | None, predicted: str | None, gold_names: NameIndex, predicted_names: NameIndex) -> bool:
     """Whether a predicted reference names the gold one (see the module docstring)."""
     return bool(gold_names.names(gold) & predicted_names.names(predicted))
+
+
+def entity_for(reference: str, entities: list[tuple[list[str], bool]]) -> int | None:
+    """The index of the one entity ``reference`` names (see the module docstring), or ``None`` when it names
+    none or several. Each entity is given as its names (name and aliases) and whether it is a person."""
+    key = normalize_name(reference)
+    if not key:
+        return None
+    forms = [[normalize_name(n) for n in names] for names, _ in entities]
+    same = {i for i, names in enumerate(forms) if key in names}
+    if same:
+        return same.pop() if len(same) == 1 else None
+    words = key.split()
+    tail = {i for i, names in enumerate(forms) if entities[i][1]
+            and any(len(n.split()) > len(words) and n.split()[-len(words):] == words for n in names)}
+    return tail.pop() if len(tail) == 1 else None

@@ -14,9 +14,10 @@ Terms:
   no CDN, no web fonts. Every page works from ``file://``; the pages work without JavaScript too (the index
   then shows its first page only).
 - **row**: one article in the index, from its document and its last ledger line. Its ``status`` is ``done``
-  (a document exists and the ledger does not say it failed; ``skipped`` counts as done), ``failed`` (the
-  ledger's last line says so, or the document cannot be read) or ``missing`` (the ledger says done but the
-  document is gone).
+  (a document exists and the ledger does not say it failed; ``skipped`` counts as done), ``partial`` (the
+  same, but the document is partial: items of the answer were dropped, and its page lists them with their
+  reasons), ``failed`` (the ledger's last line says so, or the document cannot be read) or ``missing`` (the
+  ledger says done but the document is gone).
 - **page name**: an article's file name under ``articles/``: :func:`summarize.text.idpath.id_filename` of its
   id (the id → path rule, made flat: an id with ``/`` is joined with ``_`` and marked with a hash), plus a
   short hash of the id when two ids would otherwise share a name on a case-insensitive file system.
@@ -132,7 +133,7 @@ def _document_row(article_id: str, doc: dict[str, Any], entry: dict[str, Any] | 
     failed = entry is not None and entry.get("status") == "failed"
     return Row(
         id=article_id,
-        status="failed" if failed else "done",
+        status="failed" if failed else "partial" if doc.get("status") == "partial" else "done",
         title=str(article.get("title") or summary.get("title") or article_id),
         published=article.get("published") or summary.get("published"),
         quotes=len(summary.get("quotes") or []),

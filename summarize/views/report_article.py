@@ -10,12 +10,15 @@ Terms:
   and end, so overlapping and nested marks need no nesting of elements: each covered segment becomes one
   ``<mark>`` whose classes are those of every mark covering it and whose ``data-refs`` names them all. A
   mark's text is therefore the concatenation, in order, of the segments whose ``data-refs`` name it.
+- **dropped** / **repairs**: a partial document's dropped items (each with its path and reason, and the
+  item as the model gave it) and the repairs made to the answer, listed under the header.
 - **badge**: the small ``Q1``/``E1`` link placed where a mark starts; it is also the mark's anchor
   (``#s-q1``) and links to the mark's entry in the side panel (``#i-q1``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any
@@ -135,9 +138,16 @@ def article_page(row: Row, links: Links) -> str:
         run=doc.get("run") if isinstance(doc.get("run"), dict) else {}, key_points=_dicts(summary.get("key_points")),
         written_by=answer_source(doc.get("run")), located_points=len({m.ref for m in marks if m.ref[0] == "k"}),
         segments=segments(text, marks), lost=lost, quotes=_dicts(summary.get("quotes")),
+        dropped=_dicts(doc.get("dropped")), repairs=_dicts(doc.get("repairs")), item_json=_item_json,
         events=_dicts(summary.get("events")), entity_groups=sorted(entities.items()),
         entity_count=sum(map(len, entities.values())), located_quotes=sum(m.ref[0] == "q" for m in marks),
         located_events=sum(m.ref[0] == "e" for m in marks))
+
+
+def _item_json(item: Any, limit: int = 400) -> str:
+    """A dropped item as the model gave it, as compact JSON cut to ``limit`` characters (text, escaped by the page)."""
+    text = item if isinstance(item, str) else json.dumps(item, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _dicts(items: Any) -> list[dict[str, Any]]:

@@ -33,9 +33,12 @@ def index_page(rows: list[Row], names: dict[str, str], *, source: str) -> str:
              r.quotes, r.events, r.entities, r.error or "", r.message or "", _written_by(r)] for r in rows]
     failed = sum(r.status == "failed" for r in rows)
     missing = sum(r.status == "missing" for r in rows)
+    partial = sum(r.status == "partial" for r in rows)
     totals = {key: sum(getattr(r, key) or 0 for r in rows if r.document is not None)
               for key in ("quotes", "events", "entities")}
-    stats = [("articles", len(rows)), ("done", len(rows) - failed - missing), ("failed", failed)]
+    stats = [("articles", len(rows)), ("done", len(rows) - failed - missing - partial), ("failed", failed)]
+    if partial:
+        stats.append(("partial", partial))
     if missing:
         stats.append(("missing", missing))
     stats += [(key, value) for key, value in totals.items()]
