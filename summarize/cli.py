@@ -87,6 +87,10 @@ def _common(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("model and fixtures")
     g.add_argument("--model", help=f"model name (default: $SUMMARIZE_MODEL or {defaults.MODEL})")
     g.add_argument("--base-url", help="OpenAI-compatible server URL (default: $OPENAI_BASE_URL)")
+    g.add_argument("--local", metavar="MODEL.gguf",
+                   help="run this GGUF model here, in llama.cpp's server started in-process on a loopback port "
+                        "(pip install 'summarize[local]'; python tools/get_model.py fetches a small one); "
+                        "the model name defaults to the file's name")
     g.add_argument("--fixtures", help=_FIXTURES_HELP)
     g.add_argument("--mode", choices=["replay", "record", "auto", "live"],
                    help="fixture mode (default: auto with a key or base URL, else replay)")
@@ -130,8 +134,9 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"folder for the JSON summaries and ledger (default: ./{defaults.OUT})")
     run.add_argument("--glob", help="only files matching this pattern, relative to each folder, as Path.glob reads it: "
                                         "'**/*.txt' takes a.txt and x/y/a.txt (default: all article files)")
-    run.add_argument("--concurrency", type=_COUNT, default=defaults.CONCURRENCY,
-                     help=f"articles in flight at once (default: {defaults.CONCURRENCY})")
+    run.add_argument("--concurrency", type=_COUNT,
+                     help=f"articles in flight at once (default: {defaults.CONCURRENCY}; with --local, the requests "
+                          "the engine serves at once)")
     run.add_argument("--workers", type=_COUNT, help="deprecated and ignored (a run is one process); goes in 0.2")
     run.add_argument("--rpm", type=_POSITIVE, help="at most this many requests per minute")
     run.add_argument("--tpm", type=_POSITIVE, help="at most this many tokens per minute")
@@ -224,7 +229,11 @@ def _run(args: argparse.Namespace) -> int:
     if missing:
         print(f"summarize: no such file or folder: {', '.join(missing)}", file=sys.stderr)
         return 2
-    summarizer = Summarizer(model=args.model, base_url=args.base_url, fixtures=args.fixtures, mode=args.mode,
+    if args.local is not None and args.base_url is not None:
+        print("summarize: give either --local (a model file to run here) or --base-url (a server), not both",
+              file=sys.stderr)
+        return 2
+    summarizer = Summarizer(model=args.model, base_url=args.base_url, local=args.local, fixtures=args.fixtures, mode=args.mode,
                             output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries,
                             rate_limit_wait=args.rate_limit_wait,
                             timeout=args.timeout, max_tokens=args.max_tokens, context_window=args.context_window,

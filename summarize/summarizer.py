@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from summarize.core.pipeline import DOCUMENT_FORMAT, ArticleSummarizer, Source, SummaryResult, as_article
-from summarize.runs.folder import FolderReport, arun_folder
+from summarize.runs.folder import DEFAULT_CONCURRENCY, FolderReport, arun_folder
 
 __all__ = ["DOCUMENT_FORMAT", "ArticleSummarizer", "Source", "Summarizer", "SummaryResult", "as_article"]
 
@@ -28,7 +28,7 @@ class Summarizer(ArticleSummarizer):
                          **options: Any) -> FolderReport:
         """Summarize every article under ``sources`` (files or folders) into ``out``.
 
-        Runs ``concurrency`` articles at a time (default 8), writes each summary atomically as soon as it
+        Runs ``concurrency`` articles at a time (default 8; with a local engine, the requests it serves at once), writes each summary atomically as soon as it
         is done, records every outcome in ``out/ledger.jsonl``, skips what an earlier run already did
         (``resume=True``) and never stops for one article's failure. Options: ``glob``, ``concurrency``,
         ``resume``, ``prices``, ``progress``, ``wait`` (for another run
@@ -41,6 +41,8 @@ class Summarizer(ArticleSummarizer):
                                 **options: Any) -> FolderReport:
         """Async :meth:`summarize_folder`."""
         listed = sources if isinstance(sources, list) else [sources]
+        if options.get("concurrency") is None:  # a local engine serves its slots; more would queue and time out
+            options["concurrency"] = self.engine.parallel if self.engine is not None else DEFAULT_CONCURRENCY
         try:
             return await arun_folder(self, listed, out, **options)
         finally:

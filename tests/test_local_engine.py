@@ -12,6 +12,7 @@ import http.client
 import importlib.util
 import os
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -245,3 +246,14 @@ def _health(port: int) -> int:
         return conn.getresponse().status
     finally:
         conn.close()
+
+
+def test_the_command_line_refuses_local_with_a_base_url_and_names_a_missing_model(tmp_path: Path) -> None:
+    both = subprocess.run([sys.executable, "-m", "summarize", "run", str(SEEDS[0]), "--out", str(tmp_path / "o"),
+                           "--local", str(tmp_path / "m.gguf"), "--base-url", "http://127.0.0.1:9/v1"],
+                          capture_output=True, text=True)
+    assert both.returncode == 2 and "either --local" in both.stderr
+    missing = subprocess.run([sys.executable, "-m", "summarize", "run", str(SEEDS[0]), "--out", str(tmp_path / "o"),
+                              "--local", str(tmp_path / "m.gguf")], capture_output=True, text=True)
+    assert missing.returncode == 2 and f"the model file {tmp_path / 'm.gguf'} does not exist" in missing.stderr
+    assert not (tmp_path / "o").exists()  # refused before anything was written
