@@ -61,9 +61,9 @@ from tenacity import (
     Retrying,
 )
 
+from summarize.http.overflow import context_overflow
 from summarize.http.proxies import proxy_for, tls_context
 from summarize.http.rejection import structured_output_rejection
-from summarize.http.overflow import context_overflow
 from summarize.text.tokens import estimate_tokens
 
 __all__ = ["IN_FLIGHT", "RATE_LIMIT_WAITED", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport",
