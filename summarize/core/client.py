@@ -20,7 +20,10 @@ Terms:
   :func:`_check_completion` turns a refusal, a content-filter stop, a truncated answer or an empty choice
   list into the matching typed error, so none of them is mistaken for a validation problem and reasked.
   Before it, an answer that repeats itself (a looping model; complete or cut off) is a failed attempt,
-  reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget.
+  reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget; like a
+  truncated answer, it is kept among the rejected answers, whose salvage trims it to what it said once
+  (:mod:`summarize.core.trimming`). In ``tools`` mode an answer without a tool call is handled first (see
+  "ignored tool" in :mod:`summarize.core.negotiate`).
 - **output budget and timeout**: fitted to the server per request (:mod:`summarize.core.budget`).
 - **output mode of an attempt**: the configured one, or under ``auto`` what the negotiator
   (:mod:`summarize.core.negotiate`) says the server accepts; an attempt the server rejects for its mode is
