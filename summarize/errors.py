@@ -74,7 +74,15 @@ class ArticleError(SummarizeError):
 
 
 class ArticleTooLongError(ArticleError):
-    """The article (with the prompt) cannot fit the model's context window, so it was not sent."""
+    """The article (with the prompt) cannot fit the model's context window: refused before it was sent, or
+    refused by the server (a context overflow, :mod:`summarize.http.overflow`; never retried). ``prompt_tokens``
+    and ``context_window`` are the numbers, when known."""
+
+    def __init__(self, message: str, *, prompt_tokens: int | None = None, context_window: int | None = None,
+                 article_id: str | None = None) -> None:
+        super().__init__(message, article_id=article_id)
+        self.prompt_tokens = prompt_tokens
+        self.context_window = context_window
 
 
 class DocumentError(ArticleError):

@@ -98,10 +98,15 @@ def test_a_refusal_is_final_and_never_reasked(tmp_path: Path) -> None:
 
 
 def test_truncation_without_a_budget_to_grow_fails_as_truncation_at_once(tmp_path: Path) -> None:
-    error, server = _run(tmp_path, ["truncated", None], max_tokens="none")  # the server's own limit cut it
+    # the server's own limit cut it; strict, as nothing is salvaged then
+    error, server = _run(tmp_path, ["truncated", None], max_tokens="none", strict=True)
     assert isinstance(error, TruncatedOutputError), error
     assert len(server.seen) == 1, "a truncated answer is not a validation problem: never reasked"
     assert "cut off" in str(error) and error.kind == "truncated"
+    # Without strict, what the answer held before the cut is salvaged (test_loops.py), still after one request.
+    result, server = _run(tmp_path / "salvaged", ["truncated", None], max_tokens="none")
+    assert len(server.seen) == 1 and result.partial and result.summary.key_points
+    assert any(d.reason.startswith("cut off by the output budget") for d in result.dropped)
 
 
 def test_truncation_is_retried_once_with_twice_the_output_budget(tmp_path: Path) -> None:
@@ -111,7 +116,7 @@ def test_truncation_is_retried_once_with_twice_the_output_budget(tmp_path: Path)
     assert server.seen[1].body["messages"] == server.seen[0].body["messages"], "a fresh conversation, not a reask"
     assert result.usage.attempts == 2
 
-    error, server = _run(tmp_path / "again", ["truncated", "truncated", None], max_tokens=700)
+    error, server = _run(tmp_path / "again", ["truncated", "truncated", None], max_tokens=700, strict=True)
     assert isinstance(error, TruncatedOutputError) and len(server.seen) == 2 and error.usage.attempts == 2
 
 
@@ -119,7 +124,7 @@ def test_the_larger_budget_stays_within_the_models_output_limit(tmp_path: Path) 
     result, server = _run(tmp_path, ["truncated", None], max_tokens=12_000, model="gpt-4o-mini")
     assert not isinstance(result, Exception), result
     assert [seen.body.get("max_tokens") for seen in server.seen] == [12_000, 16_384]
-    error, server = _run(tmp_path / "at-limit", ["truncated", None], max_tokens=16_384, model="gpt-4o-mini")
+    error, server = _run(tmp_path / "at-limit", ["truncated", None], max_tokens=16_384, model="gpt-4o-mini", strict=True)
     assert isinstance(error, TruncatedOutputError) and len(server.seen) == 1
 
 

@@ -17,6 +17,7 @@ import pytest
 
 from summarize import OutputModeError, OutputModeWarning, ProviderError, Summarizer
 from summarize.cli import main
+from summarize.core.adapter import completion_body
 from summarize.core.document import read_document
 from summarize.core.negotiate import ORDER, mode_of_request
 from summarize.http.rejection import structured_output_rejection
@@ -175,3 +176,40 @@ def test_a_5xx_is_retried_until_it_repeats_itself() -> None:
 def test_what_counts_as_a_structured_output_rejection(status: int, body: Any, field: str | None) -> None:
     rejection = structured_output_rejection(status, json.dumps(body).encode() if not isinstance(body, str) else body)
     assert (rejection.field if rejection else None) == field
+
+
+def _toolless(body: dict[str, Any], content: str | None = None) -> Any:
+    """llama.cpp's server without --jinja: json_schema rejected here (to reach tools), tools answered with a 200
+    whose JSON is in the message content and no tool call; JSON mode answered."""
+    mode = mode_of_request(body)
+    if mode == "json_schema":
+        return Reply(400, NO_STRUCTURE_400)
+    if mode == "tools":
+        completion = completion_body(minimal_answer(body), {**body, "tools": None})
+        if content is not None:
+            completion["choices"][0]["message"]["content"] = content
+        return Reply(200, completion)
+    return minimal_answer(body)
+
+
+def test_a_tools_answer_without_a_tool_call_is_that_mode_failing_under_auto() -> None:
+    with LoopbackServer(responder=_toolless) as server, warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        with _live(server) as s:
+            first, second = s.run(ARTICLE), s.run(ARTICLE + "More.\n")
+    assert _modes(server) == [("json_schema", 400), ("tools", 200), ("json", 200), ("json", 200)]
+    assert (first.usage.attempts, second.usage.attempts) == (3, 1), "every request counted; tools remembered"
+    assert first.usage.output_mode == second.usage.output_mode == "json" and not first.partial
+    announced = [str(w.message) for w in said if issubclass(w.category, OutputModeWarning)]
+    assert len(announced) == 1 and "without calling the tool" in announced[0] and "json" in announced[0]
+
+
+def test_an_explicit_tools_mode_reads_a_json_content_and_names_a_server_that_ignored_the_tool() -> None:
+    with LoopbackServer(responder=_toolless) as server, _live(server, output_mode="tools") as s:
+        result = s.run(ARTICLE)
+    assert _modes(server) == [("tools", 200)] and result.usage.output_mode == "tools" and result.summary.key_points
+    with LoopbackServer(responder=lambda body: _toolless(body, "I would rather talk about it.")) as server:
+        with _live(server, output_mode="tools") as s, pytest.raises(OutputModeError) as caught:
+            s.run(ARTICLE)
+    assert len(server.seen) == 1 and caught.value.kind == "output_mode" and caught.value.usage.attempts == 1
+    assert "ignored the tool" in str(caught.value) and "--output-mode auto" in str(caught.value)

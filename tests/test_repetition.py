@@ -55,8 +55,8 @@ def test_a_loop_cut_off_by_the_budget_is_a_repetition_not_a_truncation(tmp_path:
         return Reply(200, completion_body(text[: len(text) * 3 // 4], body, finish_reason="length"))
 
     with LoopbackServer(responder=cut) as server:
-        with pytest.raises(RepetitiveOutputError) as caught:
-            _live(server, max_reasks=1).run(path=_path(tmp_path))
+        with pytest.raises(RepetitiveOutputError) as caught:  # strict: no salvage of the loops (see test_loops.py)
+            _live(server, max_reasks=1, strict=True).run(path=_path(tmp_path))
     error = caught.value
     assert error.kind == "repetitive" and error.usage.attempts == 2 and "events" in str(error)
     assert "larger model" in str(error)

@@ -11,7 +11,10 @@ Terms:
   They are this library's words, whole, so that no dependency's version changes a request (its fixture
   key depends on every byte).
 - **answer text**: the JSON the model answered with: the message content, the first tool call's
-  arguments, or the last fenced block of the content (:func:`answer_text`).
+  arguments, or the last fenced block of the content (:func:`answer_text`). In ``tools`` mode, an answer
+  without a tool call (llama.cpp's server without its ``--jinja`` templates ignores ``tools`` and writes the
+  JSON in the content) reads as its content's JSON when the content holds a JSON object, complete or cut off
+  (:func:`content_json`); what to make of such an answer is the client's to decide (:func:`without_tool_call`).
 - **completion body**: the other direction, an answer wrapped as a server would send it in each mode
   (:func:`completion_body`), for authored fixtures, the loopback server and fault plans.
 
@@ -34,10 +37,13 @@ import json
 import re
 from typing import Any
 
+import pydantic_core
+
 from summarize.core.schema import ArticleSummary, _cached_schema
 from summarize.text.tokens import estimate_tokens
 
-__all__ = ["OUTPUT_MODES", "answer_text", "completion_body", "parse_answer", "request_arguments", "request_fields"]
+__all__ = ["OUTPUT_MODES", "answer_text", "completion_body", "content_json", "parse_answer", "request_arguments",
+           "request_fields", "without_tool_call"]
 
 OUTPUT_MODES = ("json_schema", "tools", "json", "md_json")
 
@@ -91,18 +97,40 @@ def request_arguments(*, model: str, output_mode: str, conversation: list[dict[s
 def answer_text(completion: Any, output_mode: str) -> str:
     """The JSON text of the first choice of ``completion`` in ``output_mode`` (see the module docstring).
 
-    An answer without what the mode expects (no tool call, no content) is the empty string, which fails
-    validation as unreadable JSON and is reasked like any other invalid answer.
+    An answer without what the mode expects (no tool call and no JSON in the content, no content) is the
+    empty string, which fails validation as unreadable JSON and is reasked like any other invalid answer.
     """
     message = completion.choices[0].message
     if output_mode == "tools":
         calls = getattr(message, "tool_calls", None) or []
-        arguments = calls[0].function.arguments if calls else None
+        if not calls:
+            return content_json(message.content or "") or ""
+        arguments = calls[0].function.arguments
         return arguments if isinstance(arguments, str) else ""
     content: str = message.content or ""
     if output_mode == "md_json":
         return _fenced_json(content)
     return content
+
+
+def without_tool_call(completion: Any, output_mode: str) -> bool:
+    """Whether ``completion``, answering a request in ``output_mode``, is a ``tools`` answer with no tool call."""
+    choices = getattr(completion, "choices", None)
+    if output_mode != "tools" or not choices:
+        return False
+    return not getattr(getattr(choices[0], "message", None), "tool_calls", None)
+
+
+def content_json(content: str) -> str | None:
+    """The JSON object in ``content`` (fenced or not; complete or cut off, as a partial parse reads it), or None."""
+    text = _fenced_json(content).strip()
+    if not text.startswith("{"):
+        text = text[text.find("{"):] if "{" in text else ""
+    try:
+        parsed = pydantic_core.from_json(text, allow_partial=True) if text else None
+    except ValueError:
+        return None
+    return text if isinstance(parsed, dict) else None
 
 
 def _fenced_json(content: str) -> str:

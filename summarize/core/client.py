@@ -20,7 +20,10 @@ Terms:
   :func:`_check_completion` turns a refusal, a content-filter stop, a truncated answer or an empty choice
   list into the matching typed error, so none of them is mistaken for a validation problem and reasked.
   Before it, an answer that repeats itself (a looping model; complete or cut off) is a failed attempt,
-  reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget.
+  reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget; like a
+  truncated answer, it is kept among the rejected answers, whose salvage trims it to what it said once
+  (:mod:`summarize.core.trimming`). In ``tools`` mode an answer without a tool call is handled first (see
+  "ignored tool" in :mod:`summarize.core.negotiate`).
 - **output budget and timeout**: fitted to the server per request (:mod:`summarize.core.budget`).
 - **output mode of an attempt**: the configured one, or under ``auto`` what the negotiator
   (:mod:`summarize.core.negotiate`) says the server accepts; an attempt the server rejects for its mode is
@@ -50,11 +53,11 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 
-from summarize.core.adapter import answer_text, request_arguments
+from summarize.core.adapter import answer_text, request_arguments, without_tool_call
 from summarize.core.budget import answer_timeout, output_budget
 from summarize.core.config import Settings
 from summarize.core.limits import check_length, larger_output_budget
-from summarize.core.negotiate import KnownRejected, OutputModes, Server
+from summarize.core.negotiate import IGNORED_TOOL, KnownRejected, OutputModes, Server
 from summarize.core.reask import reask_messages, validation_problems, with_schema_instruction
 from summarize.core.repetition import check_repetition, repetition_reask
 from summarize.core.salvage import Reading, read_answer, salvage_best
@@ -62,6 +65,7 @@ from summarize.core.schema import GROUNDING, SCHEMA_VERSION, ArticleSummary, Gro
 from summarize.core.translate import causes, translate
 from summarize.core.usage import Usage
 from summarize.errors import (
+    OutputModeError,
     ProviderError,
     RefusalError,
     RepetitiveOutputError,
@@ -123,6 +127,7 @@ class _Call:
     automatic: bool = False  # max_tokens is the automatic budget, left out of the fixture key (core.budget)
     context: GroundingContext | None = None  # what answers are grounded in (and repaired against)
     rejected: list[tuple[int, str]] = field(default_factory=list)  # attempt and text of each invalid answer
+    text: str = ""  # the text of the latest answer
 
     def next_labels(self) -> dict[str, str]:
         return label_headers(self.article_id, self.prompt_id, self.usage.attempts + 1, content=self.content,
@@ -141,7 +146,15 @@ class _Call:
         self.prompt = self.conversation = prompt
         self.reasks = 0
 
-    def checked(self, raw: Any) -> Any:
+    def check(self, completion: Any) -> None:
+        """Keep the answer's text in ``text``; raise for a repetitive answer, then as :func:`_check_completion` does."""
+        self.text = answer_text(completion, self.output_mode) if getattr(completion, "choices", None) else ""
+        if self.text:  # a loop cut off by the budget is a repetition, not a truncation
+            check_repetition(self.text, attempts=self.usage.attempts)
+        _check_completion(completion)
+
+    def counted(self, raw: Any) -> Any:
+        """The completion ``raw`` carries, its usage counted; a body that is not a completion is a ProviderError."""
         try:
             completion = raw.parse()
         except Exception as exc:  # a 200 whose body is not a completion: count the attempt, never reask it
@@ -156,10 +169,12 @@ class _Call:
         unrecorded = raw.http_response.extensions.get(UNRECORDED)
         if unrecorded is not None:
             self.usage.warnings.append({"kind": unrecorded.kind, "message": str(unrecorded)})
-        if getattr(completion, "choices", None):  # a loop cut off by the budget is a repetition, not a truncation
-            check_repetition(answer_text(completion, self.output_mode), attempts=self.usage.attempts)
-        _check_completion(completion)
         return completion
+
+    def keep_rejected(self) -> None:
+        """Keep the latest answer among the rejected ones, for salvage (an answer paid for is never thrown away)."""
+        if self.text:
+            self.rejected.append((self.usage.attempts, self.text))
 
 
 class ModelClient:
@@ -321,10 +336,14 @@ class ModelClient:
         that failed validation once repaired (while the budget lasts), or a fresh conversation with a larger
         output budget, once, after a truncation. When the reasks are spent, or a truncation is final, the best
         salvage of the rejected answers (unless ``strict``). Raises what is final."""
+        completion = call.counted(raw)
+        if self._without_tool_call(call, completion):
+            return None
         self.modes.accepted(self.server, call.output_mode)
         try:
-            completion = call.checked(raw)
+            call.check(completion)
         except TruncatedOutputError:
+            call.keep_rejected()  # what it answered before the cut may be the best salvage
             budget = None if call.grown else larger_output_budget(self.settings.model, call.max_tokens)
             if budget is None:
                 if (kept := self._salvaged(call)) is not None:  # an earlier answer, paid for, still counts
@@ -335,6 +354,7 @@ class ModelClient:
             call.automatic = False
             return None
         except RepetitiveOutputError as exc:  # a failed attempt: reasked without the loop (see core.repetition)
+            call.keep_rejected()  # trimmed to what it said once, it may be the best salvage (core.trimming)
             if call.reasks >= self.settings.max_reasks:
                 if (kept := self._salvaged(call)) is not None:  # an earlier answer, paid for, still counts
                     return kept
@@ -342,11 +362,10 @@ class ModelClient:
             call.reasks += 1
             call.conversation = [*call.prompt, *repetition_reask(exc.problems)]
             return None
-        text = answer_text(completion, call.output_mode)
         try:
-            return read_answer(text, call.context, attempt=call.usage.attempts)
+            return read_answer(call.text, call.context, attempt=call.usage.attempts)
         except (ValidationError, json.JSONDecodeError) as exc:
-            call.rejected.append((call.usage.attempts, text))
+            call.keep_rejected()
             if call.reasks >= self.settings.max_reasks:
                 if (kept := self._salvaged(call)) is not None:
                     return kept
@@ -354,6 +373,27 @@ class ModelClient:
             call.reasks += 1
             call.conversation = [*call.prompt, *reask_messages(completion, validation_problems(exc))]
             return None
+
+    def _without_tool_call(self, call: _Call, completion: Any) -> bool:
+        """Whether ``completion`` is a ``tools`` answer with no tool call that, under ``auto``, makes the
+        attempt ask again in the next output mode (see "ignored tool" in :mod:`summarize.core.negotiate`); an
+        explicit ``tools`` mode reads a JSON content as the answer, and fails on any other content."""
+        if not without_tool_call(completion, call.output_mode):
+            return False
+        text = answer_text(completion, call.output_mode)  # the JSON of its content, or ""
+        if not self.modes.auto and text:
+            return False
+        if not self.modes.auto:
+            content = str(getattr(completion.choices[0].message, "content", None) or "")
+            raise OutputModeError(self.secrets.redact(
+                f"The model server at {self.server} ignored the tool: it answered output mode tools without a tool "
+                f"call, and its message content holds no JSON object ({clip(content, 120, self.secrets)!r}). Use "
+                "--output-mode auto (the default) or json."), modes_tried=["tools"], status=200)
+        call.text = text
+        call.keep_rejected()
+        self.modes.rejected(self.server, "tools", IGNORED_TOOL)
+        self._ask_in(call, call.messages, self.modes.first(self.server))
+        return True
 
     def _salvaged(self, call: _Call) -> Reading | None:
         """The best salvage of the article's rejected answers, unless ``strict`` (see :mod:`summarize.core.salvage`)."""

@@ -10,6 +10,13 @@ Terms:
   prompt, no request field). An error that names no structured-output field is not a reason to fall back.
   An explicitly chosen mode is never changed: its rejection is an :class:`~summarize.errors.OutputModeError`
   that says to try ``auto``.
+- **ignored tool**: a 200 in ``tools`` mode that carries no tool call (llama.cpp's server, started without its
+  ``--jinja`` chat templates, ignores ``tools`` and writes JSON in the message content). Under ``auto`` it is
+  that mode failing for the server, like a rejection (:data:`IGNORED_TOOL`): remembered, announced once, and
+  the attempt asked again in the next mode; the content, paid for, is kept among the article's rejected
+  answers for salvage. In an explicit ``tools`` mode the content is read as the answer when it holds a JSON
+  object, and is otherwise an :class:`~summarize.errors.OutputModeError` (the client decides both,
+  :meth:`summarize.core.client.ModelClient`).
 - **server**: a base URL and a model (:class:`Server`): what a rejection is remembered for.
 - **negotiator**: :class:`OutputModes`, one per client and so shared by every article of a folder run.
   It remembers, per server, the modes rejected and what the server said, so an article begun after a
@@ -48,12 +55,14 @@ from summarize.errors import OutputModeError, ReplayMissError
 from summarize.http.redaction import Secrets, clip
 from summarize.http.rejection import Rejection, structured_output_rejection
 
-__all__ = ["AUTO", "ORDER", "KnownRejected", "OutputModeWarning", "OutputModes", "Server", "mode_of_request"]
+__all__ = ["AUTO", "IGNORED_TOOL", "ORDER", "KnownRejected", "OutputModeWarning", "OutputModes", "Server", "mode_of_request"]
 
 AUTO = "auto"
 #: The modes ``auto`` tries, strictest first.
 ORDER: tuple[str, ...] = OUTPUT_MODES
 _OPENAI = "https://api.openai.com/v1"
+#: What a server that answers ``tools`` without a tool call is remembered to have said (see the module docstring).
+IGNORED_TOOL = Rejection(200, "tools", "it answered without calling the tool (it ignored tools and tool_choice)")
 
 
 class OutputModeWarning(UserWarning):

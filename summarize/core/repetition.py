@@ -24,8 +24,10 @@ What happens (:class:`summarize.core.client.ModelClient`): a repetitive answer i
 never retried with a larger output budget (a loop only grows), and not read. While reasks last, the next
 attempt is the prompt and a message naming what was repeated (:func:`repetition_reask`); the looping
 answer itself is not sent back, unlike a reask after a validation problem, as thousands of tokens of a loop
-would cost a slow server their reading and invite the model to continue it. When the reasks are spent, the
-article fails with :class:`~summarize.errors.RepetitiveOutputError`.
+would cost a slow server their reading and invite the model to continue it. The looping answer is kept among
+the article's rejected answers all the same: when the reasks are spent, its salvage (the first of each run of
+copies kept, :mod:`summarize.core.trimming`) may be the best one. Only when no answer leaves anything usable
+(or under ``strict``) does the article fail with :class:`~summarize.errors.RepetitiveOutputError`.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ from rapidfuzz import fuzz
 
 from summarize.errors import RepetitiveOutputError
 
-__all__ = ["COPIES", "NEAR", "NEAR_LENGTH", "TAIL", "check_repetition", "repeated", "repetition_reask"]
+__all__ = ["COPIES", "NEAR", "NEAR_LENGTH", "TAIL", "check_repetition", "repeated", "repetition_reask", "runs"]
 
 #: Times one item must come back in one list for the list to be a repetition.
 COPIES = 3
@@ -65,10 +67,12 @@ def _fold(item: Any) -> str:
     return _SPACE.sub(" ", " | ".join(values)).strip().lower()
 
 
-def _repeated_item(items: list[Any]) -> tuple[int, int] | None:
-    """(index, copies) of the first item of ``items`` that comes back :data:`COPIES` times, or None."""
+def runs(items: list[Any]) -> list[list[int]]:
+    """The indices of each item of ``items`` that has copies (see the module docstring), then of its copies, in
+    the order of the first items; items with no copy are left out."""
     texts = [_fold(item) for item in items]
     counted = [False] * len(texts)
+    found = []
     for i, text in enumerate(texts):
         if counted[i] or not text.strip(" |{}[]"):
             continue
@@ -77,9 +81,14 @@ def _repeated_item(items: list[Any]) -> tuple[int, int] | None:
                                                             and fuzz.ratio(text, texts[j]) >= NEAR))]
         for j in same:
             counted[j] = True
-        if len(same) + 1 >= COPIES:
-            return i, len(same) + 1
-    return None
+        if same:
+            found.append([i, *same])
+    return found
+
+
+def _repeated_item(items: list[Any]) -> tuple[int, int] | None:
+    """(index, copies) of the first item of ``items`` that comes back :data:`COPIES` times, or None."""
+    return next(((run[0], len(run)) for run in runs(items) if len(run) >= COPIES), None)
 
 
 def _lists(node: Any, path: str) -> list[tuple[str, list[Any]]]:

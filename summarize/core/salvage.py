@@ -19,6 +19,11 @@ Terms:
   whose top-level fields are invalid leaves nothing usable: it fails as before (the caller raises its
   validation error, translated to :class:`~summarize.errors.InvalidOutputError`); so does one whose key
   points, events and quotes (what is grounded in the article) would all be dropped.
+- **trimmed answer**: an answer that loops (a run of copies of one item) or was cut off by the output budget
+  is first trimmed to what it said once (:mod:`summarize.core.trimming`): the first of each run kept, the
+  copies dropped ("repeated 228 times"), the lists the answer never reached empty and dropped ("cut off by
+  the output budget"), then salvaged as above. So an article whose every attempt looped still ends
+  ``partial`` with the grounded items its answers began with.
 - **best salvage**: of the answers an article was given (the first and each reask), the salvage that keeps
   the most items; the latest of equals (:func:`salvage_best`).
 
@@ -38,6 +43,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from summarize.core.reask import validation_problems
 from summarize.core.repair import ITEM_LISTS, Repair, merge_duplicates, repair_answer
 from summarize.core.schema import ArticleSummary, Entity, Event, GroundingContext, KeyPoint, Quote, unknown_references
+from summarize.core.trimming import CUT, open_item, parse_object, trim_answer
 
 __all__ = ["Dropped", "Reading", "read_answer", "salvage_best"]
 
@@ -84,27 +90,27 @@ def read_answer(text: str, context: GroundingContext | None, *, salvage: bool = 
 
     Repairs it, validates it against ``context``, then merges duplicates. Without ``salvage`` an answer with
     an invalid item raises pydantic's ``ValidationError``, whose problems the reask names; with it, such
-    items are dropped. An answer that is not a JSON object raises as pydantic reads it (a reask names that
-    too), whatever ``salvage`` says.
+    items are dropped, and a looping or cut-off answer is first trimmed to what it said once
+    (:mod:`summarize.core.trimming`). An answer that is not a JSON object (nor, when salvaging, the beginning
+    of one) raises as pydantic reads it (a reask names that too).
     """
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError):  # pydantic's reading below says what is wrong, in the reask's words
-        data = None
-    if not isinstance(data, dict):
+    data, cut = parse_object(text)
+    if data is None or (cut and not salvage):  # pydantic's reading says what is wrong, in the reask's words
         return Reading(_validate(text, context), attempt=attempt)  # raises, as the answer is read without repair
-    repairs = repair_answer(data, context)
     keep = {name: list(range(len(data[name]))) for name in ITEM_LISTS if isinstance(data.get(name), list)}
-    dropped: list[Dropped] = []
+    end = open_item(data, text) if cut else None  # before the trim, which adds the lists never begun
+    trims = trim_answer(data, keep, cut=cut, end=end) if salvage else []
+    dropped = [Dropped(path=t.path, reason=t.reason, item=t.item) for t in trims]
+    repairs = repair_answer(data, context)
     summary: ArticleSummary | None = None
     failure: ValidationError | None = None
     try:
-        summary = _validate(_dump(data) if repairs else text, context)
+        summary = _validate(_dump(_kept(data, keep)) if repairs or trims else text, context)
     except ValidationError as exc:
         if not salvage:
             raise
         failure = exc
-        dropped = _drop_invalid(data, keep, context)
+        dropped += _drop_invalid(data, keep, context, cut=end)
         if not any(keep.get(name) for name in _GROUNDED):  # nothing grounded is left: nothing usable either
             raise
     merged = merge_duplicates(data, keep)
@@ -144,10 +150,12 @@ def _kept(data: dict[str, Any], keep: dict[str, list[int]]) -> dict[str, Any]:
     return {**data, **{name: [data[name][i] for i in indices] for name, indices in keep.items()}}
 
 
-def _drop_invalid(data: dict[str, Any], keep: dict[str, list[int]], context: GroundingContext | None) -> list[Dropped]:
+def _drop_invalid(data: dict[str, Any], keep: dict[str, list[int]], context: GroundingContext | None, *,
+                  cut: tuple[str, int] | None = None) -> list[Dropped]:
     """Take out of ``keep`` every item that does not validate on its own (or keep it without what makes it
     fail, when that is optional: see :func:`_without_part`), then every event or quote naming no kept
-    entity; an invalid ``published`` becomes null. Returns what was dropped."""
+    entity; an invalid ``published`` becomes null. ``cut`` is the open item of a cut-off answer, whose reason
+    says so. Returns what was dropped."""
     ctx = {"article": context} if context is not None else None
     dropped = _drop_published(data)
     for name, indices in keep.items():
@@ -169,6 +177,8 @@ def _drop_invalid(data: dict[str, Any], keep: dict[str, list[int]], context: Gro
                     dropped += part[1]
                     continue
             indices.remove(i)
+            if (name, i) == cut:
+                problems = [f"{CUT} before the item was complete", *problems]
             dropped.append(Dropped(path=f"{name}.{i}", reason="; ".join(problems), item=item))
     return dropped + _drop_unnamed(data, keep)
 

@@ -1,7 +1,8 @@
 """Translating what openai, pydantic and httpx raise into :mod:`summarize.errors`.
 
 The most specific cause wins: an error this library raised itself (a refusal, a truncation, a replay
-miss), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx; a 429 is either rate limiting
+miss), then a context overflow (:mod:`summarize.http.overflow`: the article is too long for the server's
+context, whatever the status), then an HTTP status (with advice for 400, 401, 403, 404, 429 and 5xx; a 429 is either rate limiting
 or, as OpenAI's ``insufficient_quota``, a spent quota: :func:`quota_exhausted`), a timeout or a failed
 connection, then a validation failure (the answer stayed invalid after every reask). Every message is
 redacted (:mod:`summarize.http.redaction`): a server may echo the request, key included. What the server
@@ -17,6 +18,7 @@ import httpx
 
 from summarize.core.reask import validation_problems
 from summarize.errors import (
+    ArticleTooLongError,
     AuthenticationError,
     InvalidOutputError,
     ProviderError,
@@ -25,6 +27,7 @@ from summarize.errors import (
     SummarizeError,
 )
 from summarize.http.network import RATE_LIMIT_WAITED, quota_exhausted
+from summarize.http.overflow import Overflow, context_overflow
 from summarize.http.redaction import Secrets, clip
 
 if TYPE_CHECKING:
@@ -87,6 +90,9 @@ def _most_specific(exc: Exception, article_id: str, usage: Usage, secrets: Secre
 def _from_status(exc: Any, article_id: str, secrets: Secrets) -> SummarizeError:
     status = exc.status_code
     detail = _server_message(exc, secrets)
+    response = getattr(exc, "response", None)
+    if isinstance(response, httpx.Response) and (overflow := context_overflow(status, response.content)) is not None:
+        return _too_long(overflow, detail, article_id)
     if status == 429:
         return _from_429(exc, detail, article_id)
     advice = {
@@ -97,6 +103,19 @@ def _from_status(exc: Any, article_id: str, secrets: Secrets) -> SummarizeError:
     }.get(status, "The model server failed; try again later." if status >= 500 else "The server refused the request.")
     cls = AuthenticationError if status in (401, 403) else ProviderError
     return cls(f"HTTP {status}: {advice}" + (f" Server said: {detail}" if detail else ""), status=status, article_id=article_id)
+
+
+def _too_long(overflow: Overflow, detail: str, article_id: str) -> ArticleTooLongError:
+    """A context overflow (:mod:`summarize.http.overflow`) as the article being too long, with what to do."""
+    counted = (f": the server counted {overflow.prompt:,} tokens against a context of {overflow.context:,}"
+               if overflow.prompt is not None and overflow.context is not None else "")
+    return ArticleTooLongError(
+        f"HTTP {overflow.status}: the article with the prompt does not fit the model's context{counted}. It was not "
+        "retried (the same request fails again). With --local, raise --context-window (context_window=), the "
+        "engine's context per request; for a server of your own, give it a larger context (llama.cpp: --ctx-size) "
+        "and pass that number as --context-window, so that longer articles are refused before they are sent; "
+        "or use a model with a larger context." + (f" Server said: {detail}" if detail else ""),
+        prompt_tokens=overflow.prompt, context_window=overflow.context, article_id=article_id)
 
 
 def _server_message(exc: Any, secrets: Secrets) -> str:

@@ -11,8 +11,8 @@ Terms:
   (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP date, ``x-ratelimit-reset-requests`` /
   ``-tokens`` such as ``1s`` or ``6m0s``), within a budget of attempts and of seconds.
 - **permanent error**: a 5xx that says the same request will fail again, and so is not retried as
-  transient: one whose body is a structured-output rejection (:mod:`summarize.http.rejection`; not
-  retried at all), or a 500 (or another 5xx but 502, 503 and 504) whose body is identical to the previous
+  transient: one whose body is a structured-output rejection (:mod:`summarize.http.rejection`) or a context
+  overflow (:mod:`summarize.http.overflow`; neither is retried at all), or a 500 (or another 5xx but 502, 503 and 504) whose body is identical to the previous
   attempt's, with no ``Retry-After`` (retrying stops at once: the server answers the same again). 502,
   503 and 504 say "try later" by their definition, and often with a fixed body (OpenAI's "The server is
   overloaded", llama.cpp's "Loading model"), so an identical body does not make them permanent.
@@ -61,6 +61,7 @@ from tenacity import (
     Retrying,
 )
 
+from summarize.http.overflow import context_overflow
 from summarize.http.proxies import proxy_for, tls_context
 from summarize.http.rejection import structured_output_rejection
 from summarize.text.tokens import estimate_tokens
@@ -266,6 +267,8 @@ def _permanent(response: httpx.Response, previous: tuple[int, bytes] | None) -> 
     if status < 500:
         return False
     if structured_output_rejection(status, response.content) is not None:
+        return True
+    if context_overflow(status, response.content) is not None:
         return True
     return (status not in _TRY_LATER and previous == (status, response.content)
             and retry_after(response.headers) is None)

@@ -6,7 +6,8 @@ Terms:
   its types ``json_schema`` and ``json_object``), ``tools`` and ``tool_choice``.
 - **structured-output rejection** (:class:`Rejection`): an error answer (4xx or 5xx, not 401, 403, 404 or
   429, which mean something else) whose body names one of those fields or types, or a 400 / 422 whose body
-  is about the schema or its grammar. llama-cpp-python's server, for one, answers
+  is about the schema or its grammar, but never a context overflow (:mod:`summarize.http.overflow`: llama.cpp's
+  ``exceed_context_size_error`` says nothing of the format). llama-cpp-python's server, for one, answers
   ``response_format: {"type": "json_schema"}`` with HTTP 500 and ``Input should be 'text' or
   'json_object'`` at ``loc: ["body", "response_format", "type"]``. Such an answer is permanent (the same
   request gets it again), so it is never retried (:mod:`summarize.http.network`), and the client may ask
@@ -24,6 +25,8 @@ import json
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from summarize.http.overflow import context_overflow
 
 __all__ = ["Rejection", "structured_output_rejection"]
 
@@ -57,6 +60,8 @@ def structured_output_rejection(status: int, body: bytes | str | Any) -> Rejecti
             body = json.loads(body)
         except ValueError:
             pass
+    if context_overflow(status, body) is not None:  # the prompt is too long, whatever the body names besides
+        return None
     texts = list(_strings(body))
     found = next((m.group(0).lower() for t in texts if (m := _FIELDS.search(t))), None)
     if found is None and status in (400, 422):
