@@ -22,6 +22,9 @@ Terms:
   Before it, an answer that repeats itself (a looping model; complete or cut off) is a failed attempt,
   reasked without the loop (:mod:`summarize.core.repetition`), never grown into a larger budget.
 - **output budget and timeout**: fitted to the server per request (:mod:`summarize.core.budget`).
+- **streaming** (``stream``, on by default for the local engine): answers are asked as streams below the
+  fixture layer and handed up whole (:mod:`summarize.http.streaming`): fixtures and keys do not change, a
+  loop is stopped as it begins, and a request given up closes its connection.
 - **output mode of an attempt**: the configured one, or under ``auto`` what the negotiator
   (:mod:`summarize.core.negotiate`) says the server accepts; an attempt the server rejects for its mode is
   asked again in the next mode, with a fresh conversation, and that mode is kept in the usage.
@@ -70,6 +73,7 @@ from summarize.errors import (
 )
 from summarize.http.network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from summarize.http.redaction import RedactingTransport, Secrets, clip, redact_logs
+from summarize.http.streaming import StreamingTransport
 from summarize.replay.fixtures import PROVENANCE, UNRECORDED, FixtureTransport, Mode, label_headers
 
 __all__ = ["ModelClient", "Usage"]
@@ -157,7 +161,8 @@ class _Call:
         if unrecorded is not None:
             self.usage.warnings.append({"kind": unrecorded.kind, "message": str(unrecorded)})
         if getattr(completion, "choices", None):  # a loop cut off by the budget is a repetition, not a truncation
-            check_repetition(answer_text(completion, self.output_mode), attempts=self.usage.attempts)
+            check_repetition(answer_text(completion, self.output_mode), attempts=self.usage.attempts,
+                             finish_reason=getattr(completion.choices[0], "finish_reason", None))
         _check_completion(completion)
         return completion
 
@@ -196,7 +201,8 @@ class ModelClient:
         s = self.settings
         policy = RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff,
                              rate_limit_wait=s.rate_limit_wait)
-        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy,
+        inner = StreamingTransport(self._inner) if s.stream else self._inner  # see summarize.http.streaming
+        network = RetryTransport(inner, limiter=self.limiter, policy=policy,
                                  hook=self.modes.hook(self.server))
         transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
                                      provenance=self.provenance, secrets=self.secrets, must_record=self.must_record,
