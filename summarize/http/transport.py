@@ -179,14 +179,19 @@ class _EventStream(httpx.AsyncByteStream):
     def __init__(self, answer: Any, request: httpx.Request) -> None:
         self.answer = answer
         self.request = request
+        self.ended = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         with _as_httpx_errors(self.request):
             async for chunk in self.answer.content.iter_any():
                 yield chunk
+        self.ended = True
 
     async def aclose(self) -> None:
-        self.answer.close()
+        if self.ended:
+            self.answer.release()  # read to its end: the connection goes back to the pool
+        else:
+            self.answer.close()
 
 
 async def _closed_with_loop(session: Any) -> AsyncGenerator[None, None]:
