@@ -34,8 +34,8 @@ from summarize.http.local import (
     ModelFileError,
     context_size,
 )
-from summarize.http.streaming import RECEIVING, StreamingTransport
-from tests.conftest import FAKE_KEY, ROOT, SEEDS
+from summarize.http.streaming import StreamingTransport
+from tests.conftest import FAKE_KEY, ROOT, SEEDS, cancel_when_receiving
 
 
 def _find_model() -> tuple[Path | None, str]:
@@ -307,27 +307,15 @@ def test_a_cancelled_streamed_request_frees_the_engine(engine: LocalEngine, clie
                                                        tmp_path: Path) -> None:
     before = _predicted(engine)
 
+    def under_way() -> None:
+        assert engine.slots()[0]["is_processing"] is True  # the generation is under way
+
     async def cancel() -> int:
         s = _streaming_summarizer(engine, tmp_path)
-        arrived = asyncio.Event()
-        received: list[int] = []
-
-        def tell(tokens: int) -> None:
-            received.append(tokens)
-            if tokens >= 3:
-                arrived.set()
-
-        RECEIVING.set(tell)
-        task = asyncio.create_task(s.arun(path=SEEDS[0]))
-        waiting = asyncio.create_task(arrived.wait())
-        await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
-        assert arrived.is_set(), "the answer ended before three tokens had arrived"
-        assert engine.slots()[0]["is_processing"] is True  # the generation is under way
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        await s.aclose()
-        return received[-1]
+        try:
+            return await cancel_when_receiving(s.arun(path=SEEDS[0]), before_cancel=under_way)
+        finally:
+            await s.aclose()
 
     tokens = asyncio.run(cancel())
     _served_after(engine, client)

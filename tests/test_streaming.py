@@ -17,12 +17,11 @@ import pytest
 
 from summarize import RepetitiveOutputError, SummarizeError, Summarizer
 from summarize.core.adapter import completion_body
-from summarize.http.streaming import RECEIVING
 from summarize.runs.folder import FolderReport
 from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer, write_synthetic_articles
 from summarize.text.repetition import STOPPED
 
-from .conftest import FAKE_KEY
+from .conftest import FAKE_KEY, cancel_when_receiving
 
 
 def _fixtures(folder: Path) -> dict[str, dict[str, Any]]:
@@ -138,22 +137,10 @@ def test_a_cancelled_streamed_request_closes_its_connection(tmp_path: Path) -> N
 
     async def cancel(server: LoopbackServer) -> int:
         s = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", stream=True)
-        arrived = asyncio.Event()
-        received: list[int] = []
-
-        def tell(tokens: int) -> None:
-            received.append(tokens)
-            if tokens >= 3:
-                arrived.set()
-
-        RECEIVING.set(tell)
-        task = asyncio.create_task(s.arun(path=article))
-        await arrived.wait()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        await s.aclose()
-        return received[-1]
+        try:
+            return await cancel_when_receiving(s.arun(path=article))
+        finally:
+            await s.aclose()
 
     with LoopbackServer(responder=_held_stream) as server:
         tokens = asyncio.run(cancel(server))
