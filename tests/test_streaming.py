@@ -13,10 +13,12 @@ import threading
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from summarize import RepetitiveOutputError, SummarizeError, Summarizer
 from summarize.core.adapter import completion_body
+from summarize.http.streaming import StreamingTransport
 from summarize.runs.folder import FolderReport
 from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer, write_synthetic_articles
 from summarize.text.repetition import STOPPED
@@ -187,3 +189,28 @@ def test_a_folder_run_shows_the_tokens_received_by_each_streamed_answer(tmp_path
             release.set()
             run.join(120)
     assert progress.report.done == 1 and not progress.report.receiving
+
+
+def _sse(*events: dict[str, Any] | str) -> httpx.MockTransport:
+    body = b"".join(b"data: " + (e if isinstance(e, str) else json.dumps(e)).encode() + b"\n\n" for e in events)
+    return httpx.MockTransport(lambda request: httpx.Response(200, content=body,
+                                                              headers={"Content-Type": "text/event-stream"}))
+
+
+_CHUNK = {"id": "c1", "object": "chat.completion.chunk", "created": 1, "model": "m"}
+
+
+def test_a_stream_that_ends_without_a_finish_reason_is_a_dropped_connection_and_an_error_event_a_500() -> None:
+    partial = {**_CHUNK, "choices": [{"index": 0, "delta": {"role": "assistant", "content": "{\"title\""}}]}
+    with httpx.Client(transport=StreamingTransport(_sse(partial))) as client:
+        with pytest.raises(httpx.RemoteProtocolError, match="before the answer was complete"):
+            client.post("http://server/v1/chat/completions", json={"model": "m", "messages": []})
+    error = {"error": {"message": "the model crashed", "type": "server_error"}}
+    with httpx.Client(transport=StreamingTransport(_sse(partial, error))) as client:
+        answer = client.post("http://server/v1/chat/completions", json={"model": "m", "messages": []})
+    assert answer.status_code == 500 and answer.json() == error
+    done = {**_CHUNK, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    with httpx.Client(transport=StreamingTransport(_sse(partial, done, "[DONE]"))) as client:
+        whole = client.post("http://server/v1/chat/completions", json={"model": "m", "messages": []}).json()
+    assert whole["object"] == "chat.completion" and whole["choices"][0]["message"] == {"role": "assistant",
+                                                                                     "content": "{\"title\""}
