@@ -91,6 +91,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="run this GGUF model here, in llama.cpp's server started in-process on a loopback port "
                         "(pip install 'summarize[local]'; python tools/get_model.py fetches a small one); "
                         "the model name defaults to the file's name")
+    g.add_argument("--stream", action=argparse.BooleanOptionalAction, default=None,
+                   help="ask answers as streams: a looping answer is stopped as it begins and a request given up "
+                        "stops the server's work; fixtures are the same (default: on with --local)")
     g.add_argument("--fixtures", help=_FIXTURES_HELP)
     g.add_argument("--mode", choices=["replay", "record", "auto", "live"],
                    help="fixture mode (default: auto with a key or base URL, else replay)")
@@ -237,7 +240,7 @@ def _run(args: argparse.Namespace) -> int:
                             output_mode=args.output_mode, max_reasks=args.max_reasks, retries=args.retries,
                             rate_limit_wait=args.rate_limit_wait,
                             timeout=args.timeout, max_tokens=args.max_tokens, context_window=args.context_window,
-                            rpm=args.rpm, tpm=args.tpm, strict=args.strict)
+                            rpm=args.rpm, tpm=args.tpm, strict=args.strict, stream=args.stream)
     if args.workers is not None:
         print(f"summarize: warning: --{WORKERS_IGNORED}", file=sys.stderr)
     progress = RichProgress(enabled=not args.quiet)

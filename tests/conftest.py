@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import settings
 
+from summarize.http.streaming import RECEIVING
 from summarize.replay.store import FixtureStore, restored
 from summarize.testing.loopback import write_synthetic_articles  # noqa: F401 - re-exported for tests
 
@@ -62,3 +65,29 @@ def files_containing(root: Path, needle: str) -> list[Path]:
 # deadline per example fails a correct test on a busy machine.
 settings.register_profile("summarize", deadline=None)
 settings.load_profile("summarize")
+
+
+async def cancel_when_receiving(run: Coroutine[Any, Any, Any], tokens: int = 3,
+                                before_cancel: Callable[[], None] | None = None) -> int:
+    """Run ``run`` as a task until its streamed answer has brought ``tokens`` tokens (the event
+    :data:`summarize.http.streaming.RECEIVING` tells), call ``before_cancel``, cancel it; the tokens received."""
+    arrived = asyncio.Event()
+    received = [0]
+
+    def tell(count: int) -> None:
+        received[0] = count
+        if count >= tokens:
+            arrived.set()
+
+    RECEIVING.set(tell)  # before the task is made: it runs in a copy of this context
+    task = asyncio.create_task(run)
+    waiting = asyncio.create_task(arrived.wait())
+    await asyncio.wait([task, waiting], return_when=asyncio.FIRST_COMPLETED)
+    waiting.cancel()
+    assert arrived.is_set(), f"the answer ended before {tokens} tokens had arrived"
+    if before_cancel is not None:
+        before_cancel()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    return received[0]

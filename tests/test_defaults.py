@@ -31,7 +31,8 @@ def test_the_cli_and_the_api_share_every_default() -> None:
             == _default(Settings.resolve, name) == value, name
     for name in ("temperature", "retry_budget", "retry_backoff"):
         assert getattr(settings, name) == _default(Summarizer.__init__, name) == _default(Settings.resolve, name)
-    assert run.concurrency == _default(arun_folder, "concurrency") == defaults.CONCURRENCY
+    # --concurrency unset: the API's default (defaults.CONCURRENCY, or a local engine's slots: Summarizer.summarize_folder)
+    assert run.concurrency is None and _default(arun_folder, "concurrency") == defaults.CONCURRENCY
     assert _parser().parse_args(["eval", "--pred", "p", "--gold", "g"]).overlap == _default(evaluate, "overlap")
     assert settings.model == Settings.resolve(env={}).model == defaults.MODEL
     assert settings.fixtures == Settings.resolve(env={}).fixtures == Path(defaults.FIXTURES)

@@ -8,8 +8,11 @@ test waits for an event (a chunk arrived, a queued request was served), never fo
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import http.client
 import importlib.util
+import json
 import os
 import socket
 import subprocess
@@ -18,11 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
+import httpx
 import openai
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from summarize import ConfigurationError, model_schema
+from summarize import ConfigurationError, SummarizeError, Summarizer, model_schema
 from summarize.http.local import (
     EngineNotInstalledError,
     LocalEngine,
@@ -30,7 +34,8 @@ from summarize.http.local import (
     ModelFileError,
     context_size,
 )
-from tests.conftest import FAKE_KEY, ROOT, SEEDS
+from summarize.http.streaming import StreamingTransport
+from tests.conftest import FAKE_KEY, ROOT, SEEDS, cancel_when_receiving
 
 
 def _find_model() -> tuple[Path | None, str]:
@@ -257,3 +262,106 @@ def test_the_command_line_refuses_local_with_a_base_url_and_names_a_missing_mode
                               "--local", str(tmp_path / "m.gguf")], capture_output=True, text=True)
     assert missing.returncode == 2 and f"the model file {tmp_path / 'm.gguf'} does not exist" in missing.stderr
     assert not (tmp_path / "o").exists()  # refused before anything was written
+
+
+# -- streaming (summarize/http/streaming.py) with the real engine ---------------------------------------------
+
+def _streaming_summarizer(engine: LocalEngine, tmp_path: Path, **kw: object) -> Summarizer:
+    return Summarizer(base_url=engine.base_url, api_key=FAKE_KEY, model=engine.model_name, mode="live",
+                      fixtures=tmp_path / "fx", stream=True, **kw)  # type: ignore[arg-type]
+
+
+@needs_model
+def test_a_streamed_answer_is_assembled_into_what_the_engine_answers_unstreamed(engine: LocalEngine) -> None:
+    body = {"model": engine.model_name, "max_tokens": 16, "temperature": 0,
+            "messages": [{"role": "user", "content": "Name three colours."}]}
+    url = engine.base_url + "/chat/completions"
+    with httpx.Client(timeout=300) as plain, httpx.Client(transport=StreamingTransport(), timeout=300) as streaming:
+        whole = plain.post(url, json=body).json()
+        assembled = streaming.post(url, json=body).json()
+    assert assembled.keys() == whole.keys() and assembled["object"] == "chat.completion"
+    (one,), (other,) = assembled["choices"], whole["choices"]
+    assert one.keys() == other.keys() and one["message"].keys() == other["message"].keys()
+    assert (one["message"]["content"], one["finish_reason"]) == (other["message"]["content"], other["finish_reason"])
+    assert assembled["usage"]["completion_tokens"] == whole["usage"]["completion_tokens"] > 0
+
+
+@needs_model
+def test_a_streamed_request_that_times_out_frees_the_engine(engine: LocalEngine, client: openai.OpenAI,
+                                                           tmp_path: Path) -> None:
+    # The seed's prompt takes the engine seconds to read before its first token; the stream is silent that long,
+    # far past a 50 ms read timeout, and the request is given up: its connection must close and the engine stop.
+    before = _predicted(engine)
+    s = _streaming_summarizer(engine, tmp_path, timeout=0.05, retries=0)
+    with pytest.raises(SummarizeError, match=r"(?i)timed out"):
+        s.run(path=SEEDS[0])
+    s.close()
+    _served_after(engine, client)
+    assert engine.slots()[0]["is_processing"] is False
+    generated = _predicted(engine) - before - 1
+    assert generated < 16, f"the engine generated {generated} tokens for a request given up before its first"
+
+
+@needs_model
+def test_a_cancelled_streamed_request_frees_the_engine(engine: LocalEngine, client: openai.OpenAI,
+                                                       tmp_path: Path) -> None:
+    before = _predicted(engine)
+
+    def under_way() -> None:
+        assert engine.slots()[0]["is_processing"] is True  # the generation is under way
+
+    async def cancel() -> int:
+        s = _streaming_summarizer(engine, tmp_path)
+        try:
+            return await cancel_when_receiving(s.arun(path=SEEDS[0]), before_cancel=under_way)
+        finally:
+            await s.aclose()
+
+    tokens = asyncio.run(cancel())
+    _served_after(engine, client)
+    assert engine.slots()[0]["is_processing"] is False
+    generated = _predicted(engine) - before - 1
+    assert tokens >= 3 and generated < tokens + 128, f"the engine generated {generated} tokens after {tokens} were read"
+
+
+_SHORT_ARTICLE = """\
+Harbour town opens new ferry terminal
+
+The town of Westport opened a new ferry terminal on Monday after two years of construction.
+The terminal cost 12 million euros and will serve about 400,000 passengers a year, officials said.
+"This terminal connects our islands to the mainland in every season," said Mayor Anna Byrne at the opening.
+The first ferry left for Clare Island at 9 a.m. with 80 passengers on board.
+"""
+
+
+@needs_model
+def test_summarize_run_with_the_local_engine_ends_in_minutes_and_replays_the_same(tmp_path: Path) -> None:
+    assert MODEL is not None
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text(_SHORT_ARTICLE, encoding="utf-8")
+    fixtures, out = tmp_path / "fx", tmp_path / "out"
+    live = subprocess.run([sys.executable, "-m", "summarize", "run", str(folder), "--out", str(out), "--fixtures",
+                           str(fixtures), "--local", str(MODEL), "--quiet"], capture_output=True, text=True)
+    assert live.returncode in (0, 1), live.stderr
+    (line,) = [json.loads(x) for x in (out / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert line["status"] in ("done", "partial", "failed") and line["attempts"] >= 1, line
+    if line["status"] == "failed":
+        assert line["error"] in ("repetitive", "validation", "truncated"), line  # a typed failure, not a crash
+    else:
+        assert (out / f"{line['article']}.json").is_file()
+    recorded = [json.loads(p.read_text(encoding="utf-8")) for p in fixtures.rglob("*.json") if p.name != "index.json"]
+    assert len(recorded) == line["attempts"]
+    with MODEL.open("rb") as f:
+        digest = hashlib.file_digest(f, "sha256").hexdigest()
+    for fixture in recorded:
+        assert fixture["provenance"]["served_by"]["model_sha256"] == digest
+        assert "stream" not in fixture["request"]["body"]  # streaming stays below the fixtures
+    again = tmp_path / "again"
+    replay = subprocess.run([sys.executable, "-m", "summarize", "run", str(folder), "--out", str(again), "--fixtures",
+                             str(fixtures), "--mode", "replay", "--model", MODEL.name, "--quiet"],
+                            capture_output=True, text=True)
+    assert replay.returncode == live.returncode, replay.stderr
+    (same,) = [json.loads(x) for x in (again / "ledger.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert (same["status"], same.get("error"), same["attempts"]) == (line["status"], line.get("error"), line["attempts"])
+    assert same["replayed"] == same["attempts"] and same["live_completion_tokens"] == 0  # no request was made

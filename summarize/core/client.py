@@ -25,6 +25,9 @@ Terms:
   (:mod:`summarize.core.trimming`). In ``tools`` mode an answer without a tool call is handled first (see
   "ignored tool" in :mod:`summarize.core.negotiate`).
 - **output budget and timeout**: fitted to the server per request (:mod:`summarize.core.budget`).
+- **streaming** (``stream``, on by default for the local engine): answers are asked as streams below the
+  fixture layer and handed up whole (:mod:`summarize.http.streaming`): fixtures and keys do not change, a
+  loop is stopped as it begins, and a request given up closes its connection.
 - **output mode of an attempt**: the configured one, or under ``auto`` what the negotiator
   (:mod:`summarize.core.negotiate`) says the server accepts; an attempt the server rejects for its mode is
   asked again in the next mode, with a fresh conversation, and that mode is kept in the usage.
@@ -74,6 +77,7 @@ from summarize.errors import (
 )
 from summarize.http.network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTransport
 from summarize.http.redaction import RedactingTransport, Secrets, clip, redact_logs
+from summarize.http.streaming import StreamingTransport
 from summarize.replay.fixtures import PROVENANCE, UNRECORDED, FixtureTransport, Mode, label_headers
 
 __all__ = ["ModelClient", "Usage"]
@@ -148,9 +152,11 @@ class _Call:
 
     def check(self, completion: Any) -> None:
         """Keep the answer's text in ``text``; raise for a repetitive answer, then as :func:`_check_completion` does."""
-        self.text = answer_text(completion, self.output_mode) if getattr(completion, "choices", None) else ""
-        if self.text:  # a loop cut off by the budget is a repetition, not a truncation
-            check_repetition(self.text, attempts=self.usage.attempts)
+        choices = getattr(completion, "choices", None)
+        self.text = answer_text(completion, self.output_mode) if choices else ""
+        if choices:  # a loop cut off by the budget, or a stream stopped as it looped, is a repetition
+            check_repetition(self.text, attempts=self.usage.attempts,
+                             finish_reason=getattr(choices[0], "finish_reason", None))
         _check_completion(completion)
 
     def counted(self, raw: Any) -> Any:
@@ -211,7 +217,8 @@ class ModelClient:
         s = self.settings
         policy = RetryPolicy(attempts=s.retries + 1, budget=s.retry_budget, base=s.retry_backoff,
                              rate_limit_wait=s.rate_limit_wait)
-        network = RetryTransport(self._inner, limiter=self.limiter, policy=policy,
+        inner = StreamingTransport(self._inner) if s.stream else self._inner  # see summarize.http.streaming
+        network = RetryTransport(inner, limiter=self.limiter, policy=policy,
                                  hook=self.modes.hook(self.server))
         transport = FixtureTransport(s.fixtures, s.mode, inner=RedactingTransport(network, self.secrets),
                                      provenance=self.provenance, secrets=self.secrets, must_record=self.must_record,

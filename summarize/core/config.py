@@ -22,6 +22,9 @@ Terms:
   settable for others. An article that cannot fit is refused before it is sent.
 - **strict**: all or nothing, as before salvage existed: an answer still invalid after the last reask fails
   its article instead of being salvaged into a partial summary (:mod:`summarize.core.salvage`).
+- **stream**: ask answers as streams (:mod:`summarize.http.streaming`): a loop is stopped as it begins and a
+  request given up really stops the server's work. Fixtures are the same either way. The Summarizer turns it on
+  for its local engine unless told otherwise.
 - **fixture mode**: see :class:`summarize.replay.fixtures.Mode`. Default: ``auto`` when a key or a base URL is
   configured, else ``replay``.
 """
@@ -68,6 +71,7 @@ class Settings:
     tpm: float | None = None
     context_window: int | None = None
     strict: bool = False
+    stream: bool = False
 
     @classmethod
     def resolve(
@@ -91,6 +95,7 @@ class Settings:
         tpm: float | None = None,
         context_window: int | None = None,
         strict: bool = False,
+        stream: bool = False,
         env: dict[str, str] | None = None,
     ) -> Settings:
         """Merge explicit values with the environment and check them.
@@ -147,4 +152,5 @@ class Settings:
             tpm=tpm,
             context_window=context_window,
             strict=bool(strict),
+            stream=bool(stream),
         )

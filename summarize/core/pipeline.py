@@ -117,7 +117,9 @@ class ArticleSummarizer:
     a free loopback port (:class:`summarize.http.local.LocalEngine`, ``pip install 'summarize[local]'``) and
     is used like any server, fixtures and ledger included; ``model`` defaults to the file's name (the name
     its recordings replay under), ``context_window`` to the engine's context, and fixtures record the
-    engine, its version and the model file's SHA-256. :meth:`close` stops the engine.
+    engine, its version and the model file's SHA-256. :meth:`close` stops the engine. ``stream`` (default: on
+    with ``local``, off otherwise) asks answers as streams (:mod:`summarize.http.streaming`): a looping answer is
+    stopped as it begins, and a request given up stops the server's work; fixtures are the same either way.
     """
 
     def __init__(
@@ -144,6 +146,7 @@ class ArticleSummarizer:
         prompt: PromptTemplate | None = None,
         transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
         local: str | os.PathLike[str] | None = None,
+        stream: bool | None = None,
     ) -> None:
         self.engine: LocalEngine | None = None
         if local is not None:
@@ -160,7 +163,7 @@ class ArticleSummarizer:
             temperature=temperature, max_tokens=max_tokens, max_reasks=max_reasks, timeout=timeout,
             retries=retries, retry_budget=retry_budget, retry_backoff=retry_backoff, rate_limit_wait=rate_limit_wait,
             rpm=rpm, tpm=tpm,
-            context_window=context_window, strict=strict,
+            context_window=context_window, strict=strict, stream=local is not None if stream is None else stream,
         )
         self.prompt = prompt or load_prompt()
         self._client = ModelClient(self.settings, transport)

@@ -67,7 +67,7 @@ from summarize.http.rejection import structured_output_rejection
 from summarize.text.tokens import estimate_tokens
 
 __all__ = ["IN_FLIGHT", "RATE_LIMIT_WAITED", "RETRY_LOG", "LayeredTransport", "RateLimiter", "RetryPolicy", "RetryTransport",
-           "SendHook", "quota_exhausted", "retry_after"]
+           "SendHook", "default_transport", "quota_exhausted", "retry_after"]
 
 #: Response header the network layer adds to the 429 it gives up on: the seconds it waited for that request.
 RATE_LIMIT_WAITED = "x-summarize-rate-limit-waited"
@@ -288,6 +288,16 @@ class LayeredTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
             await self.inner.aclose()
 
 
+def default_transport(*, asynchronous: bool) -> httpx.BaseTransport | httpx.AsyncBaseTransport:
+    """The real HTTP transport that reaches servers when none is given: aiohttp's pool for asynchronous
+    requests (:mod:`summarize.http.transport`), httpx's pools for synchronous ones."""
+    if asynchronous:
+        from summarize.http.transport import AiohttpTransport
+
+        return AiohttpTransport()
+    return _SyncPools()
+
+
 class _SyncPools(httpx.BaseTransport):
     """httpx's connection pools for synchronous requests (asynchronous ones go through
     :mod:`summarize.http.transport`): one per proxy the environment names, looked up once per origin."""
@@ -413,7 +423,7 @@ class RetryTransport(LayeredTransport):
         )
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        inner = self.inner = self.inner or _SyncPools()
+        inner = self.inner = self.inner or default_transport(asynchronous=False)
 
         def send() -> httpx.Response:
             estimate = _estimate_tokens(request)
@@ -432,11 +442,7 @@ class RetryTransport(LayeredTransport):
         return self._controller(Retrying)(send)  # type: ignore[operator]
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        if self.inner is None:
-            from summarize.http.transport import AiohttpTransport
-
-            self.inner = AiohttpTransport()
-        inner = self.inner
+        inner = self.inner = self.inner or default_transport(asynchronous=True)
 
         async def send() -> httpx.Response:
             estimate = _estimate_tokens(request)

@@ -39,7 +39,8 @@ Terms:
   every request, which cost more CPU than the rest of the request.
 
 Bodies are passed through undecoded (``Content-Encoding`` is left to httpx), and the whole body is
-read before the response is returned.
+read before the response is returned, except an event stream (``text/event-stream``), which is handed on as
+it arrives (:mod:`summarize.http.streaming`).
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from typing import Any
 
 import httpx
@@ -151,18 +152,46 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if proxy_headers and url.scheme == "http":  # no tunnel: the proxy reads the request's own headers
             headers += proxy_headers.items()
         with _as_httpx_errors(request):
-            async with self._session.request(request.method, str(url), headers=headers,
-                                             data=request.content, timeout=_timeout(request), allow_redirects=False,
-                                             proxy=proxy, proxy_headers=proxy_headers) as answer:
+            answer = await self._session.request(request.method, str(url), headers=headers,
+                                                 data=request.content, timeout=_timeout(request), allow_redirects=False,
+                                                 proxy=proxy, proxy_headers=proxy_headers)
+            received = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
+            extensions = {"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()}
+            if answer.content_type == "text/event-stream":  # read as it arrives (summarize.http.streaming)
+                return httpx.Response(answer.status, headers=received, stream=_EventStream(answer, request),
+                                      request=request, extensions=extensions)
+            try:
                 body = await answer.read()
-                received = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.raw_headers]
-                extensions = {"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode()}
-                return httpx.Response(answer.status, headers=received, content=body, request=request, extensions=extensions)
+            finally:
+                answer.release()
+            return httpx.Response(answer.status, headers=received, content=body, request=request, extensions=extensions)
 
     async def aclose(self) -> None:
         watch, self._session, self._watch = self._watch, None, None
         if watch is not None:
             await watch.aclose()  # closes the session
+
+
+class _EventStream(httpx.AsyncByteStream):
+    """An event stream's body, chunk by chunk as it arrives; closing it before its end closes the connection
+    (so that a server such as llama.cpp stops generating), not returning it to the pool."""
+
+    def __init__(self, answer: Any, request: httpx.Request) -> None:
+        self.answer = answer
+        self.request = request
+        self.ended = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors(self.request):
+            async for chunk in self.answer.content.iter_any():
+                yield chunk
+        self.ended = True
+
+    async def aclose(self) -> None:
+        if self.ended:
+            self.answer.release()  # read to its end: the connection goes back to the pool
+        else:
+            self.answer.close()
 
 
 async def _closed_with_loop(session: Any) -> AsyncGenerator[None, None]:

@@ -37,6 +37,7 @@ Terms:
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 import warnings
@@ -52,6 +53,7 @@ from summarize.core.document import DOCUMENT_FORMAT, read_document
 from summarize.core.ledger import Ledger, estimate_cost, fingerprint
 from summarize.errors import ArticleError, ConfigurationError, DocumentError, OutputError, SummarizeError
 from summarize.http.network import IN_FLIGHT
+from summarize.http.streaming import RECEIVING
 from summarize.runs.outfolder import check_writable, locked
 from summarize.text.idpath import id_path
 
@@ -122,6 +124,9 @@ class FolderReport:
     in_progress: dict[str, float] = field(default_factory=dict)
     """The articles being summarized now (at most twice the concurrency), each with when it started
     (``time.perf_counter()``): what a progress display shows while a slow server is answering."""
+    receiving: dict[str, int] = field(default_factory=dict)
+    """Of the articles in progress, those whose streamed answer is arriving, with its tokens so far
+    (:data:`summarize.http.streaming.RECEIVING`)."""
     skipped_folders: list[tuple[Path, str]] = field(default_factory=list)
     """Folders met in the walk that hold no articles (this run's output or fixtures, an earlier run's output,
     a report site), each with why."""
@@ -229,6 +234,13 @@ class _Run:
             return None
         return article, base
 
+    def received(self, article_id: str, tokens: int) -> None:
+        """The streamed answer of ``article_id`` has brought ``tokens`` tokens so far: shown, and the progress
+        told on the first and every 16th (a redraw per token would cost more than it shows)."""
+        self.report.receiving[article_id] = tokens
+        if self.progress is not None and tokens % 16 == 1:
+            self.progress.update(self.report)
+
     async def handle(self, item: Article | ArticleError) -> None:
         job = self.triage(item)
         if job is None:
@@ -237,10 +249,13 @@ class _Run:
         self.report.in_progress[article_id] = time.perf_counter()
         if self.progress is not None:
             self.progress.update(self.report)
+        telling = RECEIVING.set(functools.partial(self.received, article_id))
         try:
             entry = await summarize_one(self.s, job[0], self.out, job[1], self.prices)
         finally:
+            RECEIVING.reset(telling)
             self.report.in_progress.pop(article_id, None)
+            self.report.receiving.pop(article_id, None)
         self.finish(entry)
 
 

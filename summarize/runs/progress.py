@@ -2,7 +2,7 @@
 
 It shows articles finished out of the total, then done / replayed / partial / skipped / failed counts,
 throughput (articles per second), the estimated time left, and the articles in progress with the seconds
-each has been running (:func:`in_progress_text`), redrawn twice a second: against a slow server (a local
+each has been running and, when answers are streamed, the tokens received so far (:func:`in_progress_text`), redrawn twice a second: against a slow server (a local
 CPU model writes 15 tokens a second, so one answer takes minutes) the run shows it is alive, and which
 article it waits for, between two finished articles.
 """
@@ -20,13 +20,17 @@ _SHOWN = 3  # articles in progress named on the bar (the longest running); the r
 
 
 def in_progress_text(report: FolderReport | None, now: float | None = None) -> str:
-    """``"2 running: a00012 41s, a00013 3s"``: the articles of ``report`` in progress, the longest running
-    first, with their seconds so far (``now`` by ``time.perf_counter()``); empty when none is."""
+    """``"2 running: a00012 41s 230 tok, a00013 3s"``: the articles of ``report`` in progress, the longest running
+    first, with their seconds so far (``now`` by ``time.perf_counter()``) and, for a streamed answer, the tokens
+    received so far; empty when none is."""
     if report is None or not report.in_progress:
         return ""
     now = time.perf_counter() if now is None else now
     running = sorted(report.in_progress.items(), key=lambda pair: pair[1])
-    named = ", ".join(f"{article} {max(0.0, now - started):.0f}s" for article, started in running[:_SHOWN])
+    received = report.receiving
+    named = ", ".join(f"{article} {max(0.0, now - started):.0f}s"
+                      + (f" {received[article]} tok" if article in received else "")
+                      for article, started in running[:_SHOWN])
     more = f" +{len(running) - _SHOWN} more" if len(running) > _SHOWN else ""
     return f"{len(running)} running: {named}{more}"
 

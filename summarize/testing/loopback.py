@@ -19,6 +19,11 @@ Terms:
   sliding one-second window; above it the server answers 429 with ``retry-after-ms`` naming when a slot
   frees.
 - **in flight**: requests being handled at once; ``max_in_flight`` is the most seen.
+- **stream**: a request whose body asks ``"stream": true`` is answered, when its reply is a 200 chat
+  completion, with that completion as server-sent events, as OpenAI and llama.cpp send them: a first delta
+  with the role, the text in pieces of :data:`PIECE` characters (the content, or the tool call's arguments),
+  a last delta with the finish reason, the usage (when ``stream_options.include_usage``), ``[DONE]``.
+  Merged, the events are the completion (:func:`stream_events`).
 - :func:`minimal_answer` answers any article with a small valid summary grounded in its text, for
   runs over synthetic articles.
 
@@ -40,7 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, Self
 
-__all__ = ["Flag", "LoopbackServer", "Reply", "Seen", "minimal_answer", "write_synthetic_articles"]
+__all__ = ["PIECE", "Flag", "LoopbackServer", "Reply", "Seen", "minimal_answer", "stream_events",
+           "write_synthetic_articles"]
 
 
 class Flag(Protocol):
@@ -65,7 +71,10 @@ class Reply:
     echo: bool = False
     """Put the request's headers into the body (see the module docstring)."""
     hold: Flag | None = None
-    """Send the answer only once this is set; if the client closes the connection first, send nothing."""
+    """Send the answer only once this is set; if the client closes the connection first, send nothing. In a
+    streamed reply, the answer's text is sent and its end (finish reason, usage) waits for this."""
+    cut: int | None = None
+    """In a streamed reply, close the connection after this many events (a stream cut off)."""
 
 
 @dataclass
@@ -87,6 +96,8 @@ class Seen:
     """When the answer was sent (``time.monotonic()``, like ``at``); 0 when it never was."""
     gone: threading.Event = field(default_factory=threading.Event)
     """Set when the client closed the connection while its reply was held (see the module docstring)."""
+    streamed: int = 0
+    """The events of a streamed reply that were sent (see "stream" in the module docstring)."""
 
 
 def _article_text(body: dict[str, Any]) -> str:
@@ -110,6 +121,38 @@ def minimal_answer(body: dict[str, Any]) -> dict[str, Any]:
         "events": [{"description": first, "event_type": "other", "actors": [], "targets": [], "when": None,
                     "where": None, "status": "reported", "evidence": first}],
     }
+
+
+#: Characters of answer text per event of a streamed reply.
+PIECE = 16
+
+
+def stream_events(completion: dict[str, Any], *, include_usage: bool = True) -> list[dict[str, Any]]:
+    """The ``chat.completion.chunk`` events that stream ``completion`` (see "stream" in the module docstring)."""
+    top = {k: v for k, v in completion.items() if k not in ("choices", "usage", "object")}
+    events: list[dict[str, Any]] = []
+
+    def event(index: int, delta: dict[str, Any], **fields: Any) -> None:
+        events.append({**top, "object": "chat.completion.chunk",
+                       "choices": [{"index": index, "delta": delta, **fields}]})
+
+    for choice in completion.get("choices", []):
+        index, message = choice.get("index", 0), dict(choice.get("message") or {})
+        calls = message.pop("tool_calls", None) or []
+        text = message.get("content") or ""
+        first = {k: ("" if isinstance(v, str) and k != "role" else v) for k, v in message.items()}
+        if calls:
+            text = calls[0]["function"]["arguments"]
+            first["tool_calls"] = [{"index": 0, **calls[0], "function": {**calls[0]["function"], "arguments": ""}}]
+        event(index, first, finish_reason=None, logprobs=None)
+        for start in range(0, len(text), PIECE):
+            piece = text[start:start + PIECE]
+            event(index, {"tool_calls": [{"index": 0, "function": {"arguments": piece}}]} if calls
+                  else {"content": piece}, finish_reason=None, logprobs=None)
+        event(index, {}, finish_reason=choice.get("finish_reason"), logprobs=choice.get("logprobs"))
+    if include_usage and "usage" in completion:
+        events.append({**top, "object": "chat.completion.chunk", "choices": [], "usage": completion["usage"]})
+    return events
 
 
 def write_synthetic_articles(folder: Path, n: int, *, start: int = 0) -> list[Path]:
@@ -222,7 +265,8 @@ class LoopbackServer:
             reply = limited or self._next(body if isinstance(body, dict) else {})
             if limited is None and (reply.delay or self.latency):
                 await asyncio.sleep(reply.delay or self.latency)
-            if limited is None and reply.hold is not None:
+            streaming = isinstance(body, dict) and body.get("stream") is True  # a stream holds its end only
+            if limited is None and reply.hold is not None and not streaming:
                 await _held(request, reply.hold, seen)
         finally:
             with self._lock:
@@ -233,6 +277,8 @@ class LoopbackServer:
             if transport is not None:
                 transport.close()  # no answer at all: the client sees the connection drop
             return web.Response(status=reply.status)
+        if streaming and isinstance(body, dict) and reply.status == 200 and isinstance(reply.body, dict):
+            return await self._stream(request, reply, body, seen)
         seen.delivered = True
         seen.answered = time.monotonic()
         if isinstance(reply.body, dict) and isinstance(reply.body.get("usage"), dict):
@@ -243,6 +289,35 @@ class LoopbackServer:
         if reply.echo:
             text = _echoed(text, request.headers)
         return web.Response(status=reply.status, text=text, headers=reply.headers, content_type="application/json")
+
+    async def _stream(self, request: Any, reply: Reply, body: dict[str, Any], seen: Seen) -> Any:
+        """Send ``reply``'s completion as server-sent events (see "stream" in the module docstring)."""
+        from aiohttp import web
+
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        events = stream_events(reply.body, include_usage=include_usage)
+        answer = web.StreamResponse(status=200, headers={**reply.headers, "Content-Type": "text/event-stream"})
+        await answer.prepare(request)
+        try:
+            for i, event in enumerate(events):
+                if reply.cut is not None and i >= reply.cut:
+                    request.transport.close()  # cut off mid-stream: no end, no [DONE]
+                    return answer
+                if reply.hold is not None and event.get("choices") and event["choices"][0].get("finish_reason"):
+                    await _held(request, reply.hold, seen)
+                    if seen.gone.is_set():
+                        return answer
+                await answer.write(b"data: " + json.dumps(event).encode() + b"\n\n")
+                seen.streamed += 1
+            await answer.write(b"data: [DONE]\n\n")
+            await answer.write_eof()
+        except (ConnectionResetError, RuntimeError):  # the client closed the connection
+            seen.gone.set()
+            return answer
+        seen.delivered, seen.answered = True, time.monotonic()
+        if isinstance(reply.body.get("usage"), dict):
+            seen.usage = reply.body["usage"]
+        return answer
 
     def start(self) -> Self:
         """Start serving; returns self once the port is bound."""
