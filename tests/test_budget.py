@@ -19,12 +19,22 @@ from typing import Any
 import httpx
 import pytest
 
-from summarize import ProviderError, ReplayMissError, Summarizer
+from summarize import ArticleTooLongError, ProviderError, ReplayMissError, Summarizer
 from summarize.core import defaults
 from summarize.core.adapter import completion_body
-from summarize.core.budget import CEILING, answer_timeout, automatic_budget, floor, is_openai, output_budget
+from summarize.core.budget import (
+    CEILING,
+    LEAST,
+    MARGIN,
+    answer_timeout,
+    automatic_budget,
+    floor,
+    is_openai,
+    output_budget,
+)
 from summarize.replay.store import request_key
 from summarize.testing.loopback import LoopbackServer, Reply, minimal_answer, write_synthetic_articles
+from summarize.text.tokens import estimate_tokens
 
 from .conftest import FAKE_KEY, FIXTURES, ROOT, SEEDS
 from .test_batch import _cli
@@ -51,6 +61,24 @@ def test_the_automatic_budget_goes_to_other_servers_and_stays_out_of_the_key(tmp
     for base_url in (None, "http://127.0.0.1:9/v1"):
         again = Summarizer(base_url=base_url, mode="replay", fixtures=fixtures).run(ARTICLE)
         assert again.summary == result.summary and again.usage.replayed == 1
+
+
+def test_the_automatic_budget_is_fitted_to_a_known_context_window(tmp_path: Path) -> None:
+    """Qwen2.5-Coder-0.5B on an 8,192-token engine refused two seed articles as too long: prompt and budget
+    did not fit together, though the prompt alone left thousands of tokens for an answer."""
+    article = " ".join(f"Sentence {i} of a long report says the council met again on Tuesday." for i in range(90))
+    window = 4_096
+    with LoopbackServer(responder=minimal_answer) as server:
+        result = Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", context_window=window).run(article)
+        sent = server.seen[0].body
+    prompt = estimate_tokens(sum(len(m["content"]) for m in sent["messages"]))
+    assert automatic_budget(len(result.article.text)) + prompt > window  # unfitted, it would not fit
+    assert sent["max_tokens"] == window - prompt - MARGIN >= LEAST
+    with LoopbackServer(responder=minimal_answer) as server:  # a budget the user sets is never lowered
+        with pytest.raises(ArticleTooLongError):
+            Summarizer(base_url=server.url, api_key=FAKE_KEY, mode="live", context_window=window,
+                       max_tokens=4_000).run(article)
+        assert not server.seen
 
 
 def test_the_shipped_seed_fixtures_replay_with_the_automatic_budget() -> None:

@@ -57,9 +57,9 @@ import httpx
 from pydantic import ValidationError
 
 from summarize.core.adapter import answer_text, request_arguments, without_tool_call
-from summarize.core.budget import answer_timeout, output_budget
+from summarize.core.budget import answer_timeout, fit_window, output_budget
 from summarize.core.config import Settings
-from summarize.core.limits import check_length, larger_output_budget
+from summarize.core.limits import check_length, larger_output_budget, model_limits
 from summarize.core.negotiate import IGNORED_TOOL, KnownRejected, OutputModes, Server
 from summarize.core.reask import reask_messages, validation_problems, with_schema_instruction
 from summarize.core.repetition import check_repetition, repetition_reask
@@ -79,6 +79,7 @@ from summarize.http.network import RETRY_LOG, RateLimiter, RetryPolicy, RetryTra
 from summarize.http.redaction import RedactingTransport, Secrets, clip, redact_logs
 from summarize.http.streaming import StreamingTransport
 from summarize.replay.fixtures import PROVENANCE, UNRECORDED, FixtureTransport, Mode, label_headers
+from summarize.text.tokens import estimate_tokens
 
 __all__ = ["ModelClient", "Usage"]
 
@@ -318,8 +319,12 @@ class ModelClient:
         """Set ``call`` to ask in output ``mode``; an article too long for the model in it is refused unsent."""
         s = self.settings
         prompt = with_schema_instruction(messages, mode, _cached_schema(ArticleSummary))
-        check_length(sum(len(m.get("content") or "") for m in prompt), article_id=call.article_id, model=s.model,
-                     max_tokens=call.max_tokens, context_window=s.context_window)
+        prompt_chars = sum(len(m.get("content") or "") for m in prompt)
+        if call.automatic and call.max_tokens is not None:  # the automatic budget fits the window (core.budget)
+            window = s.context_window or (model_limits(s.model) or (None, None))[0]
+            call.max_tokens = fit_window(call.max_tokens, estimate_tokens(prompt_chars), window)
+        check_length(prompt_chars, article_id=call.article_id, model=s.model, max_tokens=call.max_tokens,
+                     context_window=s.context_window)
         call.messages = messages
         call.ask_in(mode, prompt)
 
