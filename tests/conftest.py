@@ -18,13 +18,15 @@ from summarize.testing.loopback import write_synthetic_articles  # noqa: F401 - 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
 FIXTURES = ROOT / "fixtures"
+#: The model the authored seed references are keyed under (the real recordings beside them are another model's).
+AUTHORED_MODEL = "gpt-4o-mini"
 #: Obviously fake; tests check it never reaches a written file.
 FAKE_KEY = "test-key-NOT-A-REAL-KEY-4242"
 
 
 def accepted_answer(article_id: str) -> dict[str, Any]:
     """The last (accepted) answer recorded for a seed article, as the model's JSON object."""
-    exchanges = FixtureStore(FIXTURES).for_article(article_id)
+    exchanges = [e for e in FixtureStore(FIXTURES).for_article(article_id) if e[1]["provenance"]["source"] == "authored"]
     body = restored(exchanges[-1][1]["response"]["body"])
     return json.loads(body["choices"][0]["message"]["content"])
 
@@ -32,7 +34,7 @@ def accepted_answer(article_id: str) -> dict[str, Any]:
 def copy_fixtures(article_id: str, root: Path) -> list[Path]:
     """Copy the shipped fixtures of one seed article, with their index lines, into the fixtures folder ``root``."""
     source, target = FixtureStore(FIXTURES), FixtureStore(root)
-    entries = [e for e in source.index() if e["article"] == article_id]
+    entries = [e for e in source.index() if e["article"] == article_id and e["model"] == AUTHORED_MODEL]
     copied = []
     for entry in entries:
         copied.append(target.path_for(entry["key"]))

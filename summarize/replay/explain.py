@@ -4,7 +4,8 @@ Terms:
 
 - **nearest**: among the fixtures recorded for an article of the same name or the same content (found
   through the fixtures index, legacy fixtures included), the one whose request differs from the missing
-  one in the fewest respects (ties go to the same content, then to the same attempt number).
+  one in the fewest respects (ties go to the same content, then to the same attempt number, then to the
+  model whose name is most like the one asked for: ``gpt-4o`` is nearer ``gpt-4o-mini`` than a local model file).
 - **respects** compared: prompt version, model, output mode and schema (``response_format``,
   ``tools``, ``tool_choice``), the system message, the article message, the conversation length
   (a reask has more messages), every other request parameter (temperature, max_tokens, ...) and the
@@ -13,6 +14,7 @@ Terms:
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from typing import Any
 
@@ -103,14 +105,15 @@ def explain_miss(store: FixtureStore, body: dict[str, Any], labels: dict[str, st
                         "carries it over)")
         same_content = content is not None and data.get("content") == content
         same_attempt = str(data.get("attempt")) == str(attempt)
-        candidates.append((len(diff), not same_content, not same_attempt, str(path), data.get("article"), diff))
+        unlike = 1.0 - difflib.SequenceMatcher(None, str(rec.get("model")), str(current.get("model"))).ratio()
+        candidates.append((len(diff), not same_content, not same_attempt, unlike, str(path), data.get("article"), diff))
     if not candidates:
         return ReplayMissError(
             head + f" There are no fixtures for an article of this name or this text (looked in the index "
             f"{store.index_path} and the folder {store.root}).{how}",
             article_id=article,
         )
-    _, other_text, _, nearest, recorded_for, diff = min(candidates)
+    _, other_text, _, _, nearest, recorded_for, diff = min(candidates)
     whose = "" if recorded_for == article else f" (recorded for article {recorded_for!r}" + (
         ", the same text)" if not other_text else ")")
     detail = "; ".join(diff) if diff else "nothing visible in the stored request (the fixture may have been edited)"
