@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Overflow", "context_overflow"]
+__all__ = ["Overflow", "context_overflow", "decoded"]
 
 _KINDS = frozenset({"exceed_context_size_error", "context_length_exceeded"})
 _MAXIMUM = re.compile(r"maximum context length is (\d+) tokens.*?(?:resulted in|requested) (\d+) tokens",
@@ -41,17 +41,23 @@ class Overflow:
     context: int | None = None
 
 
-def context_overflow(status: int, body: bytes | str | Any) -> Overflow | None:
-    """The context overflow an error answer with ``status`` and ``body`` (bytes, text or parsed JSON) is, or None."""
-    if status < 400 or status >= 600:
-        return None
+def decoded(body: bytes | str | Any) -> Any:
+    """An error answer's body as parsed JSON when it is JSON, else as text (bytes are read as UTF-8)."""
     if isinstance(body, bytes):
         body = body.decode("utf-8", "replace")
     if isinstance(body, str):
         try:
-            body = json.loads(body)
+            return json.loads(body)
         except ValueError:
-            pass
+            return body
+    return body
+
+
+def context_overflow(status: int, body: bytes | str | Any) -> Overflow | None:
+    """The context overflow an error answer with ``status`` and ``body`` (bytes, text or parsed JSON) is, or None."""
+    if status < 400 or status >= 600:
+        return None
+    body = decoded(body)
     error = body.get("error") if isinstance(body, dict) else None
     error = error if isinstance(error, dict) else body if isinstance(body, dict) else {}
     message = str(error.get("message") or "") if isinstance(error, dict) else ""

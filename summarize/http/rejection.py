@@ -21,12 +21,11 @@ list): an article about garden tools, echoed in a validation error, must not rea
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from summarize.http.overflow import context_overflow
+from summarize.http.overflow import context_overflow, decoded
 
 __all__ = ["Rejection", "structured_output_rejection"]
 
@@ -53,13 +52,7 @@ def structured_output_rejection(status: int, body: bytes | str | Any) -> Rejecti
     """The rejection an error answer with ``status`` and ``body`` (bytes, text or parsed JSON) is, or None."""
     if status < 400 or status >= 600 or status in _OTHER_MEANING:
         return None
-    if isinstance(body, bytes):
-        body = body.decode("utf-8", "replace")
-    if isinstance(body, str):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            pass
+    body = decoded(body)
     if context_overflow(status, body) is not None:  # the prompt is too long, whatever the body names besides
         return None
     texts = list(_strings(body))
